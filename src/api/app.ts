@@ -1,0 +1,81 @@
+/**
+ * Builds the Fastify app without listening: `serve` calls `listen`, tests call `inject`.
+ * Routes are encapsulated plugins, one per URL prefix, all sharing one AppContext.
+ */
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AccountService } from '../accounts/service.js';
+import { TokenIssuer } from '../auth/jwt.js';
+import type { Config } from '../config/load.js';
+import type { ResolvedSecrets } from '../config/secrets.js';
+import { EXIT, TtopsError } from '../errors.js';
+import { redactUrlQuery } from '../log.js';
+import type { Store } from '../store/types.js';
+import { installErrorHandlers } from './errors.js';
+import { makeMetrics, type Metrics } from './metrics.js';
+import { migrationsCheck, storeCheck, type ReadyCheck } from './readiness.js';
+import { authRoutes } from './routes/auth.js';
+import { licenseRoutes } from './routes/license.js';
+import { serviceRoutes } from './routes/service.js';
+
+/** What the app needs from the outside. */
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  secrets: ResolvedSecrets;
+  /** A pino logger, or false for none (benchmarks, most tests). */
+  logger?: Logger | false;
+  /** Extra readiness checks (worker heartbeat, …) beyond store and migrations. */
+  readyChecks?: ReadyCheck[];
+}
+
+/** Everything route plugins share. */
+export interface AppContext {
+  config: Config;
+  store: Store;
+  secrets: ResolvedSecrets;
+  accounts: AccountService;
+  tokens: TokenIssuer;
+  metrics: Metrics;
+  readyChecks: ReadyCheck[];
+}
+
+/** Builds the app; the caller owns `listen` and `close`. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    // Our onResponse hook logs requests at debug level; Fastify's own info lines are off.
+    logController: new LogController({ disableRequestLogging: true }),
+    // nginx on the same host forwards the client address.
+    trustProxy: ['127.0.0.1', '::1'],
+    bodyLimit: 1024 * 1024,
+  });
+  const tokens = new TokenIssuer(deps.secrets.jwtSecret, deps.config.jwtTtlDays);
+  const ctx: AppContext = {
+    config: deps.config,
+    store: deps.store,
+    secrets: deps.secrets,
+    tokens,
+    accounts: new AccountService(deps.store, tokens, deps.config.passwordRounds),
+    metrics: makeMetrics(),
+    readyChecks: [storeCheck(deps.store), migrationsCheck(deps.store), ...(deps.readyChecks ?? [])],
+  };
+
+  installErrorHandlers(app);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    request.log.debug({ method: request.method, url: redactUrlQuery(request.url), status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
+  });
+
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new TtopsError('rate_limited', `too many requests — retry in ${context.after}`, 429, EXIT.failure),
+  });
+  await app.register(serviceRoutes, { ctx });
+  await app.register(licenseRoutes, { ctx, prefix: '/v2/license' });
+  await app.register(authRoutes, { ctx, prefix: '/v2/auth' });
+  return app;
+}

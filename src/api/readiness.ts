@@ -1,0 +1,57 @@
+/**
+ * Readiness checks for `/ready` (and `ttops healthcheck`): each returns pass/fail with
+ * detail. Later parts register more (worker heartbeat freshness) without touching routes.
+ */
+import type { Store } from '../store/types.js';
+
+/** The result of one check, in the health+json style. */
+export interface CheckResult {
+  status: 'pass' | 'warn' | 'fail';
+  output?: string;
+  observedValue?: unknown;
+}
+
+/** A named readiness check. */
+export interface ReadyCheck {
+  name: string;
+  run(): Promise<CheckResult>;
+}
+
+/** The store answers a query. */
+export function storeCheck(store: Store): ReadyCheck {
+  return {
+    name: 'store',
+    async run() {
+      const started = performance.now();
+      try {
+        await store.ping();
+        return { status: 'pass', observedValue: { engine: store.engine, latency_ms: Math.round((performance.now() - started) * 10) / 10 } };
+      } catch (error) {
+        return { status: 'fail', output: (error as Error).message };
+      }
+    },
+  };
+}
+
+/** Every shipped migration has run. */
+export function migrationsCheck(store: Store): ReadyCheck {
+  return {
+    name: 'migrations',
+    async run() {
+      try {
+        const pending = (await store.migrationStatus()).filter((m) => !m.applied).map((m) => m.name);
+        return pending.length === 0 ? { status: 'pass' } : { status: 'fail', output: `pending migrations: ${pending.join(', ')} — run \`ttops migrate up\``, observedValue: pending };
+      } catch (error) {
+        return { status: 'fail', output: (error as Error).message };
+      }
+    },
+  };
+}
+
+/** Runs all checks in parallel; overall status is the worst one. */
+export async function runChecks(checks: ReadyCheck[]): Promise<{ status: 'pass' | 'warn' | 'fail'; checks: Record<string, CheckResult> }> {
+  const results = await Promise.all(checks.map(async (c) => [c.name, await c.run()] as const));
+  const statuses = results.map(([, r]) => r.status);
+  const status = statuses.includes('fail') ? 'fail' : statuses.includes('warn') ? 'warn' : 'pass';
+  return { status, checks: Object.fromEntries(results) };
+}

@@ -1,0 +1,49 @@
+/**
+ * Access tokens: HS256 JWTs signed with `JWT_SECRET` via jose. The expiry never passes the
+ * license expiry, and a `ver` claim lets a license revoke kill tokens already handed out.
+ */
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { AuthError } from '../errors.js';
+
+/** What a verified token tells us. */
+export interface TokenClaims {
+  userId: number;
+  version: number;
+  expiresAt: Date;
+}
+
+/** Signs and verifies tokens with one secret. */
+export class TokenIssuer {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string, private readonly ttlDays: number) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  /** A token for the user, valid for the TTL or until the license ends, whichever is first. */
+  async issue(userId: number, version: number, licenseExpiresAt: Date, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+    const ttlEnd = now.getTime() + this.ttlDays * 86_400_000;
+    const expiresAt = new Date(Math.min(ttlEnd, licenseExpiresAt.getTime()));
+    const token = await new SignJWT({ ver: version })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(String(userId))
+      .setIssuedAt(Math.floor(now.getTime() / 1000))
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(this.key);
+    return { token, expiresAt };
+  }
+
+  /** Verifies signature, algorithm and expiry; throws AuthError with a stable code. */
+  async verify(token: string): Promise<TokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const userId = Number(payload.sub);
+      if (!Number.isSafeInteger(userId) || userId <= 0 || typeof payload.exp !== 'number') throw new AuthError('token_invalid', 'the access token is malformed — log in again');
+      return { userId, version: typeof payload.ver === 'number' ? payload.ver : 0, expiresAt: new Date(payload.exp * 1000) };
+    } catch (error) {
+      if (error instanceof AuthError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw new AuthError('token_expired', 'the access token has expired — log in again');
+      throw new AuthError('token_invalid', 'the access token is invalid — log in again');
+    }
+  }
+}

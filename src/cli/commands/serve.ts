@@ -1,0 +1,61 @@
+/**
+ * `ttops serve`: the HTTP API (and, as later parts land, the WebSocket hub, bot, live
+ * listener and in-process workers) in one process, until SIGTERM.
+ */
+import { buildApp } from '../../api/app.js';
+import type { Config } from '../../config/load.js';
+import { resolveSecrets } from '../../config/secrets.js';
+import { Lifecycle } from '../../daemon/lifecycle.js';
+import { InvalidInputError } from '../../errors.js';
+import { makeLogger } from '../../log.js';
+import { ensureMigrated } from '../../store/ensure-migrated.js';
+import { openStore } from '../../store/open.js';
+import { commandConfig } from '../context.js';
+import { say, type GlobalOptions, type Io } from '../io.js';
+
+export interface ServeOptions {
+  host?: string;
+  port?: number;
+}
+
+/** Serves until a signal; returns the daemon's exit code. */
+export async function runServe(io: Io, globals: GlobalOptions, options: ServeOptions): Promise<number> {
+  const loaded = commandConfig(io, globals);
+  const secrets = resolveSecrets(loaded);
+  const host = options.host ?? loaded.host;
+  const port = options.port ?? loaded.port;
+  const config = withListenAddress(loaded, host, port);
+  const logger = makeLogger(config);
+  const lifecycle = new Lifecycle((name, error) => logger.error({ err: error }, `cleanup of ${name} failed`));
+
+  const store = await openStore(config);
+  lifecycle.add('store', () => store.close());
+  try {
+    // Dev applies pending migrations; prod starts anyway and /ready reports them.
+    if (config.env === 'dev') {
+      const applied = await ensureMigrated(store, 'dev');
+      if (applied.length) logger.info({ applied }, 'applied migrations');
+    }
+    const app = await buildApp({ config, store, secrets, logger });
+    lifecycle.add('http', () => app.close());
+    await app.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') throw new InvalidInputError('port_in_use', `port ${port} on ${host} is already in use — stop the other process or pass --port`);
+      throw error;
+    });
+    const address = app.server.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port;
+    say(io, `ttops serve listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort} (${store.engine}, ${config.env})`);
+  } catch (error) {
+    await lifecycle.shutdown();
+    throw error;
+  }
+  return lifecycle.untilSignal(process, 30_000, (signal) => logger.info({ signal }, 'shutting down'));
+}
+
+/** Flags override HOST/PORT, and the public URLs derived from them unless set explicitly. */
+function withListenAddress(config: Config, host: string, port: number): Config {
+  if (config.values.SERVER_HOST !== undefined) return { ...config, host, port };
+  const serverHost = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const mediaBaseUrl = config.values.MEDIA_BASE_URL === undefined ? serverHost : config.mediaBaseUrl;
+  return { ...config, host, port, serverHost, mediaBaseUrl };
+}

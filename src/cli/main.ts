@@ -1,0 +1,34 @@
+/**
+ * Runs one CLI invocation and returns its exit code. Errors become one sentence on
+ * stderr (JSON with --json; the stack only with --verbose); `bin/` does the exiting.
+ */
+import { CommanderError } from 'commander';
+import { EXIT, isTtopsError } from '../errors.js';
+import { processIo, type Io } from './io.js';
+import { buildProgram } from './program.js';
+
+/** Parses argv, runs the command, and returns the exit code. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    return report(error, io, argv);
+  }
+}
+
+function report(error: unknown, io: Io, argv: string[]): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  const json = argv.includes('--json');
+  const verbose = argv.includes('--verbose');
+  const known = isTtopsError(error);
+  const code = known ? error.code : 'internal_error';
+  const message = known ? error.message : `internal error: ${(error as Error)?.message ?? String(error)} — rerun with --verbose and report it`;
+  io.stderr.write(json ? `${JSON.stringify({ error: { code, message } })}\n` : `ttops: ${message}\n`);
+  if (verbose) {
+    for (let e: unknown = error; e instanceof Error; e = e.cause) io.stderr.write(`${e.stack}\n`);
+  }
+  return known ? error.exitCode : EXIT.internal;
+}

@@ -1,0 +1,100 @@
+/**
+ * The command line: every command and flag, declared in one place, each action tidying
+ * its flags and calling one function from a lazily loaded module (so `--help` is fast).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { packagePath } from '../paths.js';
+import type { GlobalOptions, Io } from './io.js';
+
+/** A commander parser for whole numbers within bounds. */
+function int(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function globalsOf(command: Command, io: Io): GlobalOptions {
+  const o = command.optsWithGlobals();
+  return { json: Boolean(o.json), verbose: Boolean(o.verbose), color: o.color !== false && !io.env.NO_COLOR, envFile: o.envFile };
+}
+
+/** Builds the program; `setExit` receives a non-zero code a command returns. */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+  const program = new Command('ttops')
+    .description('Run and operate a creator-tools backend on one VPS: API, bot, live listener, workers, and the ops around them.')
+    .version(version, '-v, --version')
+    .option('--json', 'print results as JSON')
+    .option('--verbose', 'show stack traces and debug detail')
+    .option('--no-color', 'no colour in output (NO_COLOR is respected too)')
+    .option('--env-file <file>', 'read configuration from this env file')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showSuggestionAfterError()
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failed/unhealthy, 2 usage, 3 unreachable, 4 config, 5 not found, 6 conflict, 70 internal.');
+  const action =
+    <A extends unknown[]>(fn: (g: GlobalOptions, ...args: A) => Promise<number | void>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const code = await fn(globalsOf(command, io), ...(args.slice(0, -1) as A));
+      if (typeof code === 'number' && code !== 0) setExit(code);
+    };
+
+  program
+    .command('serve')
+    .description('run the HTTP API (and bot, live listener, in-process workers) until SIGTERM')
+    .option('--host <host>', 'address to listen on (default HOST or 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default PORT or 8000)', int(0, 65535))
+    .action(action(async (g, o: { host?: string; port?: number }) => (await import('./commands/serve.js')).runServe(io, g, o)));
+
+  program
+    .command('config')
+    .description('show the resolved configuration, secrets redacted')
+    .action(action(async (g) => (await import('./commands/config.js')).runConfig(io, g)));
+
+  const migrate = program.command('migrate').description('database schema migrations');
+  migrate.command('up').description('apply pending migrations (safe to run concurrently)').action(action(async (g) => (await import('./commands/migrate.js')).runMigrateUp(io, g)));
+  migrate
+    .command('down')
+    .description('revert the most recent migrations')
+    .option('--count <n>', 'how many to revert', int(1), 1)
+    .action(action(async (g, o: { count: number }) => (await import('./commands/migrate.js')).runMigrateDown(io, g, o)));
+  migrate
+    .command('status')
+    .description('list migrations and whether they ran')
+    .option('--check', 'exit 1 when migrations are pending')
+    .action(action(async (g, o: { check?: boolean }) => (await import('./commands/migrate.js')).runMigrateStatus(io, g, o)));
+
+  const license = program.command('license').description('issue and manage license keys');
+  license
+    .command('issue')
+    .description('issue keys (shown once)')
+    .requiredOption('--plan <plan>', 'plan name, e.g. pro')
+    .requiredOption('--ttl-days <n>', 'days of access the key gives', int(1, 3650))
+    .option('--count <n>', 'how many keys', int(1, 1000), 1)
+    .option('--note <text>', 'free text kept with the keys')
+    .action(action(async (g, o: { plan: string; ttlDays: number; count: number; note?: string }) => (await import('./commands/license.js')).runLicenseIssue(io, g, o)));
+  license
+    .command('list')
+    .description('list keys (masked)')
+    .option('--status <status>', 'active, redeemed, revoked or expired')
+    .action(action(async (g, o: { status?: string }) => (await import('./commands/license.js')).runLicenseList(io, g, o)));
+  license
+    .command('show <key-or-id>')
+    .description('show one key')
+    .action(action(async (g, ref: string) => (await import('./commands/license.js')).runLicenseShow(io, g, ref)));
+  license
+    .command('revoke <key-or-id>')
+    .description('revoke a key; a redeemed key takes its days back from the user')
+    .action(action(async (g, ref: string) => (await import('./commands/license.js')).runLicenseRevoke(io, g, ref)));
+  license
+    .command('extend <key-or-id>')
+    .description('add days to a key (and to its user if redeemed)')
+    .requiredOption('--days <n>', 'days to add', int(1, 3650))
+    .action(action(async (g, ref: string, o: { days: number }) => (await import('./commands/license.js')).runLicenseExtend(io, g, ref, o)));
+
+  return program;
+}

@@ -1,0 +1,171 @@
+/**
+ * Loads configuration from the process environment and an env file, validates it against
+ * the one schema and returns a typed object. Nothing here writes to disk: secrets that dev
+ * generates are resolved separately (`secrets.ts`), when a command actually needs them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { ConfigError } from '../errors.js';
+import { ALIASES, SETTINGS, type Setting } from './schema.js';
+
+/** The resolved configuration every command and daemon receives. */
+export interface Config {
+  env: 'dev' | 'prod';
+  home: string;
+  databaseUrl?: string;
+  host: string;
+  port: number;
+  serverHost: string;
+  mediaBaseUrl: string;
+  mediaDir: string;
+  jwtSecret?: string;
+  adminApiKey?: string;
+  jwtTtlDays: number;
+  authRateLimit: number;
+  passwordRounds: number;
+  telegram: { botToken?: string; apiRoot: string; webhookSecret?: string; adminChatId?: string };
+  kie: { apiKeys: string[]; baseUrl: string };
+  openai: { apiKey?: string; baseUrl: string };
+  videoCostCredits: number;
+  ttsEngine: 'edge' | 'espeak' | 'none';
+  liveSource?: 'tiktok' | 'replay';
+  signApiKey?: string;
+  log: { level: string; format: 'pretty' | 'json' };
+  /** The env file that was read, if any. */
+  envFile?: string;
+  /** Validated values by variable name, as given (for `ttops config`). */
+  values: Record<string, unknown>;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Explicit env file (`--env-file`); it must exist. */
+  envFile?: string;
+  /** Whether stdout is a terminal (decides the default log format). */
+  isTty?: boolean;
+}
+
+const BY_NAME = new Map<string, Setting>(SETTINGS.map((s) => [s.name, s]));
+const DEPLOYED_ENV_FILE = '/etc/ttops/ttops.env';
+
+/** Reads, validates and types the configuration. Throws ConfigError naming the variable. */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const envFile = findEnvFile(options.envFile ?? env.TTOPS_ENV_FILE, cwd);
+  const fromFile = envFile ? readEnvFile(envFile) : {};
+  const raw = mergeSources(fromFile, env, envFile);
+  const values = validate(raw);
+  return toConfig(values, { cwd, envFile, isTty: options.isTty ?? false });
+}
+
+function findEnvFile(explicit: string | undefined, cwd: string): string | undefined {
+  if (explicit) {
+    const file = path.resolve(cwd, explicit);
+    if (!existsSync(file)) throw new ConfigError(`env file ${file} does not exist — create it with \`ttops init\` or pass another --env-file`);
+    return file;
+  }
+  const local = path.join(cwd, '.env');
+  if (existsSync(local)) return local;
+  return existsSync(DEPLOYED_ENV_FILE) ? DEPLOYED_ENV_FILE : undefined;
+}
+
+function readEnvFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`cannot read env file ${file} — check its permissions (it should be readable by this user, mode 0600)`, { cause });
+  }
+  const parsed = parseEnv(text) as Record<string, string>;
+  for (const name of Object.keys(parsed)) {
+    if (!BY_NAME.has(name) && !ALIASES[name] && name !== 'TTOPS_ENV_FILE') {
+      throw new ConfigError(`${file} sets unknown variable ${name} — remove it or fix its name (\`ttops config --help\` lists them)`, { context: { variable: name } });
+    }
+  }
+  return parsed;
+}
+
+/** Process env wins over the env file; aliases map to current names; empty means unset. */
+function mergeSources(fromFile: Record<string, string>, env: NodeJS.ProcessEnv, envFile?: string): Record<string, string> {
+  const merged: Record<string, string> = {};
+  const take = (source: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(source)) {
+      const target = ALIASES[name] ?? name;
+      if (!BY_NAME.has(target) || value === undefined || value === '') continue;
+      if (ALIASES[name] && source[target]) continue; // the current name wins over its alias
+      merged[target] = value;
+    }
+  };
+  take(fromFile);
+  take(env);
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('TTOPS_') && !BY_NAME.has(name) && name !== 'TTOPS_ENV_FILE') {
+      throw new ConfigError(`unknown variable ${name} in the environment — did you mean one of ${[...BY_NAME.keys()].filter((n) => n.startsWith('TTOPS_')).join(', ')}?`, { context: { variable: name, envFile } });
+    }
+  }
+  return merged;
+}
+
+function validate(raw: Record<string, string>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const setting = BY_NAME.get(name)!;
+    const result = setting.schema.safeParse(value);
+    if (!result.success) {
+      const shown = setting.secret ? '[redacted]' : JSON.stringify(value);
+      const why = result.error.issues.map((i) => i.message).join('; ');
+      throw new ConfigError(`${name}=${shown} is invalid: ${why} — fix it in the environment or the env file (${setting.description})`, { context: { variable: name } });
+    }
+    values[name] = result.data;
+  }
+  return values;
+}
+
+function toConfig(v: Record<string, unknown>, ctx: { cwd: string; envFile?: string; isTty: boolean }): Config {
+  const get = <T>(name: string, fallback: T): T => (v[name] === undefined ? fallback : (v[name] as T));
+  const env = get<'dev' | 'prod'>('TTOPS_ENV', 'dev');
+  const home = path.resolve(ctx.cwd, get('TTOPS_HOME', './.ttops'));
+  const host = get('HOST', '127.0.0.1');
+  const port = get('PORT', 8000);
+  const serverHost = stripSlash(get('SERVER_HOST', `http://${host.includes(':') ? `[${host}]` : host}:${port}`));
+  return {
+    env,
+    home,
+    databaseUrl: get<string | undefined>('DATABASE_URL', undefined),
+    host,
+    port,
+    serverHost,
+    mediaBaseUrl: stripSlash(get('MEDIA_BASE_URL', serverHost)),
+    mediaDir: path.resolve(ctx.cwd, get('MEDIA_DIR', path.join(home, 'media'))),
+    jwtSecret: get<string | undefined>('JWT_SECRET', undefined),
+    adminApiKey: get<string | undefined>('ADMIN_API_KEY', undefined),
+    jwtTtlDays: get('JWT_TTL_DAYS', 30),
+    authRateLimit: get('AUTH_RATE_LIMIT', 20),
+    passwordRounds: get('PASSWORD_ROUNDS', 600_000),
+    telegram: {
+      botToken: get<string | undefined>('TELEGRAM_BOT_TOKEN', undefined),
+      apiRoot: stripSlash(get('TELEGRAM_API_ROOT', 'https://api.telegram.org')),
+      webhookSecret: get<string | undefined>('TELEGRAM_WEBHOOK_SECRET', undefined),
+      adminChatId: get<string | undefined>('ADMIN_CHAT_ID', undefined),
+    },
+    kie: { apiKeys: get<string[]>('KIE_API_KEYS', []), baseUrl: stripSlash(get('KIE_BASE_URL', 'https://api.kie.ai')) },
+    openai: { apiKey: get<string | undefined>('OPENAI_API_KEY', undefined), baseUrl: stripSlash(get('OPENAI_BASE_URL', 'https://api.openai.com/v1')) },
+    videoCostCredits: get('VIDEO_COST_CREDITS', 1),
+    ttsEngine: get('TTS_ENGINE', 'edge'),
+    liveSource: get<'tiktok' | 'replay' | undefined>('LIVE_SOURCE', undefined),
+    signApiKey: get<string | undefined>('SIGN_API_KEY', undefined),
+    log: {
+      level: get('LOG_LEVEL', 'info'),
+      format: get<'pretty' | 'json'>('LOG_FORMAT', env === 'dev' && ctx.isTty ? 'pretty' : 'json'),
+    },
+    envFile: ctx.envFile,
+    values: v,
+  };
+}
+
+function stripSlash(u: string): string {
+  return u.replace(/\/+$/, '');
+}

@@ -1,0 +1,70 @@
+/**
+ * Daemons own their lifecycle: every resource registers its cleanup, cleanups run
+ * last-in first-out, the first SIGTERM/SIGINT drains, a second one forces, and a watchdog
+ * bounds the wait so a stuck cleanup cannot keep a unit from stopping.
+ */
+import type { EventEmitter } from 'node:events';
+
+/** Exit codes a daemon ends with. */
+export const DAEMON_EXIT = { drained: 0, forced: 130 } as const;
+
+interface Cleanup {
+  name: string;
+  run: () => Promise<void> | void;
+}
+
+/** Collects cleanups and runs them on the first signal. */
+export class Lifecycle {
+  private readonly cleanups: Cleanup[] = [];
+  private stopping?: Promise<number>;
+
+  constructor(private readonly onError: (name: string, error: unknown) => void = () => {}) {}
+
+  /** Registers a cleanup; it runs before those registered earlier. */
+  add(name: string, run: () => Promise<void> | void): void {
+    this.cleanups.push({ name, run });
+  }
+
+  /** Runs every cleanup once (LIFO); errors are reported, never thrown. */
+  shutdown(): Promise<number> {
+    this.stopping ??= (async () => {
+      for (const cleanup of [...this.cleanups].reverse()) {
+        try {
+          await cleanup.run();
+        } catch (error) {
+          this.onError(cleanup.name, error);
+        }
+      }
+      return DAEMON_EXIT.drained;
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * Resolves with the exit code once the daemon should end: after a drained shutdown, or
+   * at once when a second signal arrives or the watchdog fires first.
+   */
+  untilSignal(emitter: EventEmitter = process, graceMs = 30_000, onSignal: (signal: string) => void = () => {}): Promise<number> {
+    return new Promise((resolve) => {
+      let signals = 0;
+      const handler = (signal: string) => {
+        signals += 1;
+        onSignal(signal);
+        if (signals > 1) return done(DAEMON_EXIT.forced);
+        const watchdog = setTimeout(() => done(DAEMON_EXIT.forced), graceMs);
+        watchdog.unref();
+        void this.shutdown().then((code) => {
+          clearTimeout(watchdog);
+          done(code);
+        });
+      };
+      const done = (code: number) => {
+        emitter.off('SIGTERM', handler);
+        emitter.off('SIGINT', handler);
+        resolve(code);
+      };
+      emitter.on('SIGTERM', handler);
+      emitter.on('SIGINT', handler);
+    });
+  }
+}

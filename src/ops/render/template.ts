@@ -1,0 +1,62 @@
+/**
+ * Loading and filling the text templates shipped in nginx-templates/ and systemd-units/.
+ * Placeholders are `{{name}}`; a placeholder without a value is a bug, so it throws
+ * instead of leaving `{{name}}` (or an empty string) in a config file.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EXIT, TtopsError } from '../../errors.js';
+
+/** One file a plan writes: absolute target path, permission bits, full content. */
+export interface RenderedFile {
+  path: string;
+  mode: number;
+  content: string;
+}
+
+/** Values a template may reference; numbers are written in decimal. */
+export type TemplateVars = Readonly<Record<string, string | number>>;
+
+/** The package root, so templates load the same from a checkout and from an npm install. */
+export function packageRoot(): string {
+  // Compiled file: dist/src/ops/render/template.js → four levels up is the package root.
+  return fileURLToPath(new URL('../../../../', import.meta.url));
+}
+
+/** Reads a template shipped with the package (path relative to the package root). */
+export function loadTemplate(relPath: string): string {
+  return readFileSync(path.join(packageRoot(), relPath), 'utf8');
+}
+
+const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
+const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** Fills `{{name}}` placeholders in one pass; throws listing every placeholder it cannot fill. */
+export function fillTemplate(text: string, vars: TemplateVars): string {
+  const problems = new Set<string>();
+  const out = text.replace(PLACEHOLDER, (whole, name: string) => {
+    if (!NAME.test(name)) {
+      problems.add(`malformed ${whole}`);
+      return whole;
+    }
+    if (!Object.hasOwn(vars, name)) {
+      problems.add(`no value for {{${name}}}`);
+      return whole;
+    }
+    return String(vars[name]);
+  });
+  // A `{{` that did not form a placeholder (unclosed, nested) is a template typo too.
+  const stray = text.replace(PLACEHOLDER, '').includes('{{');
+  if (stray) problems.add('unclosed {{');
+  if (problems.size > 0) {
+    throw new TtopsError(
+      'template_invalid',
+      `Template cannot be filled: ${[...problems].join(', ')}. This is a bug in ttops; please report it.`,
+      500,
+      EXIT.internal,
+      { context: { problems: [...problems] } },
+    );
+  }
+  return out;
+}

@@ -1,0 +1,149 @@
+/**
+ * PostgreSQL SQL for licenses, users and the audit log. Date arithmetic happens in SQL so
+ * two transactions extending one user never lose an update; the conditional UPDATE of a
+ * key is what makes a redeem happen exactly once under any concurrency.
+ */
+import type pg from 'pg';
+import { licenseNotFound, licenseRevoked, redeemRefusal, usernameTaken } from '../license-errors.js';
+import { SETTINGS_COLUMNS, toAudit, toLicense, toUser } from '../rows.js';
+import type { Actor, AuditRecord, LicenseRecord, LicenseStatus, NewLicense, RedeemInput, UserRecord, UserSettingsPatch } from '../types.js';
+import { isUniqueViolation, rethrow, withTransaction, type Queryable } from './db.js';
+
+async function q(db: Queryable, text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
+  try {
+    return (await db.query(text, values)).rows;
+  } catch (error) {
+    rethrow(error);
+  }
+}
+
+async function audit(db: Queryable, by: Actor, action: string, subject: string, detail: Record<string, unknown>): Promise<void> {
+  await q(db, 'INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)', [by.actor, action, subject, JSON.stringify(detail)]);
+}
+
+/** Inserts keys and their audit rows in one transaction. */
+export function issueLicenses(pool: pg.Pool, licenses: NewLicense[], by: Actor): Promise<LicenseRecord[]> {
+  return withTransaction(pool, async (tx) => {
+    const issued: LicenseRecord[] = [];
+    for (const l of licenses) {
+      const [row] = await q(tx, 'INSERT INTO license_keys (key_hash, key_suffix, plan, ttl_days, note, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *', [l.keyHash, l.keySuffix, l.plan, l.ttlDays, l.note ?? null, l.expiresAt]);
+      const license = toLicense(row);
+      await audit(tx, by, 'license.issue', `license:${license.id}`, { plan: l.plan, ttl_days: l.ttlDays, suffix: l.keySuffix });
+      issued.push(license);
+    }
+    return issued;
+  });
+}
+
+export async function findLicenseByHash(db: Queryable, keyHash: string): Promise<LicenseRecord | undefined> {
+  const [row] = await q(db, 'SELECT * FROM license_keys WHERE key_hash = $1', [keyHash]);
+  return row && toLicense(row);
+}
+
+export async function findLicenseById(db: Queryable, id: number): Promise<LicenseRecord | undefined> {
+  const [row] = await q(db, 'SELECT * FROM license_keys WHERE id = $1', [id]);
+  return row && toLicense(row);
+}
+
+export async function listLicenses(db: Queryable, filter: { status?: LicenseStatus; limit?: number }): Promise<LicenseRecord[]> {
+  const rows = filter.status
+    ? await q(db, 'SELECT * FROM license_keys WHERE status = $1 ORDER BY id DESC LIMIT $2', [filter.status, filter.limit ?? null])
+    : await q(db, 'SELECT * FROM license_keys ORDER BY id DESC LIMIT $1', [filter.limit ?? null]);
+  return rows.map(toLicense);
+}
+
+/** Revokes a key; a redeemed key's days come off its user, whose tokens stop working. */
+export function revokeLicense(pool: pg.Pool, id: number, now: string, by: Actor): Promise<LicenseRecord> {
+  return withTransaction(pool, async (tx) => {
+    const [row] = await q(tx, "UPDATE license_keys SET status = 'revoked', revoked_at = $1 WHERE id = $2 AND status <> 'revoked' RETURNING *", [now, id]);
+    if (!row) throw (await findLicenseById(tx, id)) ? licenseRevoked() : licenseNotFound();
+    const license = toLicense(row);
+    if (license.redeemedBy !== null) {
+      await q(
+        tx,
+        `UPDATE users SET license_expires_at = greatest($1::timestamptz, coalesce(license_expires_at, $1::timestamptz) - make_interval(days => $2)),
+                          token_version = token_version + 1, updated_at = $1 WHERE id = $3`,
+        [now, license.ttlDays, license.redeemedBy],
+      );
+    }
+    await audit(tx, by, 'license.revoke', `license:${id}`, { suffix: license.keySuffix, redeemed_by: license.redeemedBy });
+    return license;
+  });
+}
+
+/** Adds days to what a key gives: its redeem-by date, and its user's license if redeemed. */
+export function extendLicense(pool: pg.Pool, id: number, days: number, by: Actor): Promise<LicenseRecord> {
+  return withTransaction(pool, async (tx) => {
+    const [row] = await q(tx, "UPDATE license_keys SET ttl_days = ttl_days + $2, expires_at = expires_at + make_interval(days => $2) WHERE id = $1 AND status <> 'revoked' RETURNING *", [id, days]);
+    if (!row) throw (await findLicenseById(tx, id)) ? licenseRevoked() : licenseNotFound();
+    const license = toLicense(row);
+    if (license.redeemedBy !== null) {
+      await q(tx, 'UPDATE users SET license_expires_at = greatest(coalesce(license_expires_at, now()), now()) + make_interval(days => $2) WHERE id = $1', [license.redeemedBy, days]);
+    }
+    await audit(tx, by, 'license.extend', `license:${id}`, { days });
+    return license;
+  });
+}
+
+/** Redeems a key exactly once, creating or extending the account in the same transaction. */
+export function redeemLicense(pool: pg.Pool, input: RedeemInput): Promise<{ user: UserRecord; license: LicenseRecord }> {
+  const { now, keyHash, account } = input;
+  return withTransaction(pool, async (tx) => {
+    const [row] = await q(tx, "UPDATE license_keys SET status = 'redeemed', redeemed_at = $1 WHERE key_hash = $2 AND status = 'active' AND expires_at > $1 RETURNING *", [now, keyHash]);
+    if (!row) throw redeemRefusal(await findLicenseByHash(tx, keyHash), now);
+    const license = toLicense(row);
+    let userRow: Record<string, unknown>;
+    if (account.kind === 'new') {
+      try {
+        [userRow] = (
+          await tx.query(
+            `INSERT INTO users (username, password_hash, plan, license_expires_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4::timestamptz + make_interval(days => $5), $4, $4) RETURNING *`,
+            [account.username, account.passwordHash, license.plan, now, license.ttlDays],
+          )
+        ).rows;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw usernameTaken();
+        rethrow(error);
+      }
+    } else {
+      [userRow] = await q(
+        tx,
+        `UPDATE users SET license_expires_at = greatest(coalesce(license_expires_at, $1::timestamptz), $1::timestamptz) + make_interval(days => $2),
+                          plan = $3, updated_at = $1 WHERE id = $4 RETURNING *`,
+        [now, license.ttlDays, license.plan, account.userId],
+      );
+    }
+    const user = toUser(userRow);
+    const [redeemed] = await q(tx, 'UPDATE license_keys SET redeemed_by = $1 WHERE id = $2 RETURNING *', [user.id, license.id]);
+    await audit(tx, input, 'license.redeem', `license:${license.id}`, { user_id: user.id, new_account: account.kind === 'new' });
+    return { user, license: toLicense(redeemed) };
+  });
+}
+
+export async function findUserById(db: Queryable, id: number): Promise<UserRecord | undefined> {
+  const [row] = await q(db, 'SELECT * FROM users WHERE id = $1', [id]);
+  return row && toUser(row);
+}
+
+export async function findUserByUsername(db: Queryable, username: string): Promise<UserRecord | undefined> {
+  const [row] = await q(db, 'SELECT * FROM users WHERE lower(username) = lower($1)', [username]);
+  return row && toUser(row);
+}
+
+/** Applies a settings patch; only the whitelisted columns of SETTINGS_COLUMNS can appear. */
+export async function updateUserSettings(db: Queryable, id: number, patch: UserSettingsPatch): Promise<UserRecord | undefined> {
+  const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof UserSettingsPatch, unknown][];
+  if (entries.length === 0) return findUserById(db, id);
+  const sets = entries.map(([k], i) => `${SETTINGS_COLUMNS[k]} = $${i + 2}`).join(', ');
+  const [row] = await q(db, `UPDATE users SET ${sets}, updated_at = now() WHERE id = $1 RETURNING *`, [id, ...entries.map(([, v]) => v)]);
+  return row && toUser(row);
+}
+
+export async function updatePasswordHash(db: Queryable, id: number, passwordHash: string): Promise<void> {
+  await q(db, 'UPDATE users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
+}
+
+export async function listAudit(db: Queryable, limit: number): Promise<AuditRecord[]> {
+  return (await q(db, 'SELECT * FROM audit_log ORDER BY id DESC LIMIT $1', [limit])).map(toAudit);
+}

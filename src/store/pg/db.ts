@@ -1,0 +1,68 @@
+/**
+ * PostgreSQL connection handling: one pool, type parsers that give us numbers for bigint
+ * ids and ISO strings for timestamptz (the shapes SQLite yields too), a transaction
+ * helper, and one place that turns connection failures into UnreachableError.
+ */
+import pg from 'pg';
+import { UnreachableError } from '../../errors.js';
+
+const INT8 = 20;
+const TIMESTAMPTZ = 1184;
+
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8) return (v: string) => Number(v);
+    if (oid === TIMESTAMPTZ) return (v: string) => new Date(v).toISOString();
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+/** A pooled connection or the pool itself: anything with `query`. */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+/** A pool whose connections parse bigint and timestamptz the way the store expects. */
+export function makePool(connectionString: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis: 5000 });
+  // An idle client losing its server (restart) must not crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Whether an error means "the database is not there" rather than "the query is wrong". */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string })?.code ?? '';
+  const message = (error as Error)?.message ?? '';
+  return ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08') || /Connection terminated|timeout exceeded when trying to connect/i.test(message);
+}
+
+/** Re-throws connection failures as UnreachableError, anything else unchanged. */
+export function rethrow(error: unknown): never {
+  if (isConnectionError(error)) throw new UnreachableError('store_unreachable', 'PostgreSQL is unreachable — check DATABASE_URL and that the server is running', { cause: error });
+  throw error;
+}
+
+/** Runs `fn` in a transaction on one pooled client. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    rethrow(error);
+  }
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    rethrow(error);
+  } finally {
+    client.release();
+  }
+}
+
+/** Whether an error is PostgreSQL's unique violation. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string })?.code === '23505';
+}
