@@ -41,8 +41,8 @@ export interface Config {
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Explicit env file (`--env-file`); it must exist. */
-  envFile?: string;
+  /** Explicit env file (`--env-file`), which must exist; `false` reads none. */
+  envFile?: string | false;
   /** Whether stdout is a terminal (decides the default log format). */
   isTty?: boolean;
 }
@@ -54,7 +54,7 @@ const DEPLOYED_ENV_FILE = '/etc/ttops/ttops.env';
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const envFile = findEnvFile(options.envFile ?? env.TTOPS_ENV_FILE, cwd);
+  const envFile = options.envFile === false ? undefined : findEnvFile(options.envFile ?? env.TTOPS_ENV_FILE, cwd);
   const fromFile = envFile ? readEnvFile(envFile) : {};
   const raw = mergeSources(fromFile, env, envFile);
   const values = validate(raw);

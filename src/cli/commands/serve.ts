@@ -44,6 +44,8 @@ export async function runServe(io: Io, globals: GlobalOptions, options: ServeOpt
     });
     const address = app.server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
+    // With --port 0 the OS picks the port; derived public URLs follow it (the app reads this same object).
+    if (actualPort !== port) Object.assign(config, withListenAddress(config, host, actualPort));
     say(io, `ttops serve listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort} (${store.engine}, ${config.env})`);
   } catch (error) {
     await lifecycle.shutdown();

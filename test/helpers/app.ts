@@ -1,0 +1,35 @@
+/** A built (not listening) app over a real, migrated store of the given engine. */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.js';
+import type { Config } from '../../src/config/load.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/types.js';
+import { testConfig } from './config.js';
+import type { TestEngine } from './engines.js';
+
+export const ADMIN_KEY = 'test-admin-key-9f8e7d6c5b4a39281706f5e4';
+export const JWT_SECRET = 'test-jwt-secret-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: Store;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** Builds the app on `engine`, migrated, with known secrets. */
+export async function makeTestApp(engine: TestEngine, env: Record<string, string> = {}): Promise<TestApp> {
+  const config = testConfig({ ...engine.env, ...env });
+  const store = await openStore(config);
+  await store.migrateUp();
+  const app = await buildApp({ config, store, secrets: { jwtSecret: JWT_SECRET, adminApiKey: ADMIN_KEY }, logger: false });
+  return {
+    app,
+    store,
+    config,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
