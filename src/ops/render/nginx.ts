@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../../errors.js';
 import { fillTemplate, loadTemplate, type RenderedFile, type TemplateVars } from './template.js';
-import { check, checkPort, trimSlash } from './validate.js';
+import { check, checkPort, definedOnly, trimSlash } from './validate.js';
 
 /** Everything the nginx files depend on; build one with nginxDefaults(). */
 export interface NginxInput {
@@ -22,12 +22,15 @@ export interface NginxInput {
   mediaDir: string;
   /** certbot `--webroot -w` directory. */
   acmeWebroot: string;
+  /** Certificate chain covering both domains (certbot `fullchain.pem`). */
   certPath: string;
+  /** Its private key (certbot `privkey.pem`). */
   keyPath: string;
   /** nginx config root: files go to its sites-available/, snippets/ and conf.d/. */
   nginxDir: string;
   /** Where the API access log is written. */
   logDir: string;
+  /** 80 in production; free ports when a test runs nginx for real. */
   httpPort: number;
   httpsPort: number;
   /** Request body limit; uploads are ≤100 KB. */
@@ -55,8 +58,8 @@ export function nginxDefaults(partial: Partial<NginxInput> & Pick<NginxInput, 'a
     clientMaxBodySize: '1m',
     wsTimeout: '3600s',
     mediaExpires: '7d',
-    ...partial,
-  };
+    ...definedOnly(partial),
+  } as NginxInput;
 }
 
 /** Where each rendered file goes, relative to NginxInput.nginxDir. */

@@ -4,7 +4,7 @@
  * share one sandbox (systemd-units/sandbox.fragment) and differ in what they may write.
  */
 import { fillTemplate, loadTemplate, type RenderedFile, type TemplateVars } from './template.js';
-import { check, checkPort, trimSlash } from './validate.js';
+import { check, checkPort, definedOnly, trimSlash } from './validate.js';
 
 /** Everything the unit files depend on; build one with systemdDefaults(). */
 export interface SystemdInput {
@@ -54,7 +54,7 @@ export function systemdDefaults(partial: Partial<SystemdInput> = {}): SystemdInp
     backupOnCalendar: 'daily',
     backupRandomDelay: '1h',
     backupTimeout: '2h',
-    ...partial,
+    ...definedOnly(partial),
   };
 }
 

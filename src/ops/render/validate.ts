@@ -46,3 +46,8 @@ export function checkPort(what: string, key: string, value: number): void {
 export function trimSlash(dir: string): string {
   return dir.length > 1 ? dir.replace(/\/+$/, '') : dir;
 }
+
+/** Drops keys whose value is undefined, so `{ certPath: flags.cert }` keeps the default when the flag is absent. */
+export function definedOnly<T extends object>(partial: T): Partial<T> {
+  return Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
