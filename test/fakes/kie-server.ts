@@ -8,6 +8,7 @@
  * `setDefaultTask({ outcome: 'success', durationMs: 60_000 })`) cost next to nothing.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type http from 'node:http';
 import { request } from 'undici';
 import { readBody, sendJson, startHttpServer, type StartedServer } from './http.js';
@@ -115,6 +116,7 @@ export async function startFakeKie(options: FakeKieOptions = {}): Promise<FakeKi
   const calls: FakeKieCall[] = [];
   const callbacks: FakeKieCallbackAttempt[] = [];
   const aborter = new AbortController();
+  setMaxListeners(0, aborter.signal); // one listener per callback in flight
   let counter = 0;
   let baseUrl = '';
 

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT, TtopsError } from '../../errors.js';
+import { packageRoot } from '../../paths.js';
 
 /** One file a plan writes: absolute target path, permission bits, full content. */
 export interface RenderedFile {
@@ -17,12 +17,6 @@ export interface RenderedFile {
 
 /** Values a template may reference; numbers are written in decimal. */
 export type TemplateVars = Readonly<Record<string, string | number>>;
-
-/** The package root, so templates load the same from a checkout and from an npm install. */
-export function packageRoot(): string {
-  // Compiled file: dist/src/ops/render/template.js → four levels up is the package root.
-  return fileURLToPath(new URL('../../../../', import.meta.url));
-}
 
 /** Reads a template shipped with the package (path relative to the package root). */
 export function loadTemplate(relPath: string): string {
