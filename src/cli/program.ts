@@ -2,19 +2,17 @@
  * The command line: every command and flag, declared in one place, each action tidying
  * its flags and calling one function from a lazily loaded module (so `--help` is fast).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../paths.js';
 import type { GlobalOptions, Io } from './io.js';
 
-/** A commander parser for whole numbers within bounds. */
-function int(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
+import { register as registerBackup } from './register/backup.js';
+import { register as registerDeploy } from './register/deploy.js';
+import { int } from './register/int.js';
+import { register as registerJobs } from './register/jobs.js';
+import { register as registerOps } from './register/ops.js';
+import type { ActionFactory } from './register/types.js';
 
 function globalsOf(command: Command, io: Io): GlobalOptions {
   const o = command.optsWithGlobals();
@@ -35,7 +33,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showSuggestionAfterError()
     .addHelpText('after', '\nExit codes: 0 ok, 1 failed/unhealthy, 2 usage, 3 unreachable, 4 config, 5 not found, 6 conflict, 70 internal.');
-  const action =
+  const action: ActionFactory =
     <A extends unknown[]>(fn: (g: GlobalOptions, ...args: A) => Promise<number | void>) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
@@ -96,5 +94,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--days <n>', 'days to add', int(1, 3650))
     .action(action(async (g, ref: string, o: { days: number }) => (await import('./commands/license.js')).runLicenseExtend(io, g, ref, o)));
 
+  for (const register of [registerJobs, registerDeploy, registerOps, registerBackup]) register(program, io, action);
   return program;
 }

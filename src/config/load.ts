@@ -28,6 +28,9 @@ export interface Config {
   kie: { apiKeys: string[]; baseUrl: string };
   openai: { apiKey?: string; baseUrl: string };
   videoCostCredits: number;
+  jobs: { concurrency: number; leaseMs: number; pollMs: number; retentionDays: number; kieModel: string; providerPollMs: number };
+  backupDir: string;
+  systemctl: { bin: string; explicit: boolean };
   ttsEngine: 'edge' | 'espeak' | 'none';
   liveSource?: 'tiktok' | 'replay';
   signApiKey?: string;
@@ -154,6 +157,16 @@ function toConfig(v: Record<string, unknown>, ctx: { cwd: string; envFile?: stri
     kie: { apiKeys: get<string[]>('KIE_API_KEYS', []), baseUrl: stripSlash(get('KIE_BASE_URL', 'https://api.kie.ai')) },
     openai: { apiKey: get<string | undefined>('OPENAI_API_KEY', undefined), baseUrl: stripSlash(get('OPENAI_BASE_URL', 'https://api.openai.com/v1')) },
     videoCostCredits: get('VIDEO_COST_CREDITS', 1),
+    jobs: {
+      concurrency: get('WORKER_CONCURRENCY', 16),
+      leaseMs: get('JOB_LEASE_SECONDS', 10) * 1000,
+      pollMs: get('JOB_POLL_MS', 1000),
+      retentionDays: get('JOB_RETENTION_DAYS', 30),
+      kieModel: get('KIE_MODEL', 'sora-2-image-to-video'),
+      providerPollMs: get('PROVIDER_POLL_SECONDS', 20) * 1000,
+    },
+    backupDir: path.resolve(ctx.cwd, get('BACKUP_DIR', path.join(home, 'backups'))),
+    systemctl: { bin: get('TTOPS_SYSTEMCTL', 'systemctl'), explicit: v.TTOPS_SYSTEMCTL !== undefined },
     ttsEngine: get('TTS_ENGINE', 'edge'),
     liveSource: get<'tiktok' | 'replay' | undefined>('LIVE_SOURCE', undefined),
     signApiKey: get<string | undefined>('SIGN_API_KEY', undefined),

@@ -88,6 +88,116 @@ export interface MigrationState {
   applied: boolean;
 }
 
+export type JobStatus = 'queued' | 'running' | 'waiting_provider' | 'succeeded' | 'failed';
+
+/** A job row. `payload` and `result` are JSON objects. */
+export interface JobRecord {
+  id: number;
+  kind: string;
+  status: JobStatus;
+  payload: Record<string, unknown>;
+  result: Record<string, unknown> | null;
+  userId: number | null;
+  orderId: string | null;
+  priority: number;
+  runAt: string;
+  attempts: number;
+  maxAttempts: number;
+  dedupeKey: string | null;
+  lockedBy: string | null;
+  lockedUntil: string | null;
+  providerTaskId: string | null;
+  errorCode: string | null;
+  lastError: string | null;
+  refunded: boolean;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+/** A job to enqueue. Smaller `priority` runs first; `dedupeKey` makes enqueueing idempotent. */
+export interface NewJob {
+  kind: string;
+  payload?: Record<string, unknown>;
+  userId?: number;
+  orderId?: string;
+  priority?: number;
+  runAt?: string;
+  maxAttempts?: number;
+  dedupeKey?: string;
+}
+
+/** A notification to deliver; unique by `dedupeKey` (e.g. `job:12:finished`). */
+export interface OutboxInsert {
+  dedupeKey: string;
+  kind: string;
+  chatId: string;
+  message: string;
+  jobId?: number;
+}
+
+/** An outbox row. */
+export interface OutboxRecord extends OutboxInsert {
+  id: number;
+  status: 'pending' | 'sent' | 'unknown' | 'failed';
+  telegramMessageId: number | null;
+  attempts: number;
+  lastError: string | null;
+}
+
+/**
+ * What a worker decided about a claimed job, applied in one transaction together with its
+ * money and messages: a refund ledger row (unique per job) and outbox rows (each with a
+ * `notify.telegram` job to deliver it).
+ */
+export interface JobTransition {
+  status: 'queued' | 'waiting_provider' | 'succeeded' | 'failed';
+  /** When to look at the job again (queued / waiting_provider). */
+  runAt?: string;
+  result?: Record<string, unknown>;
+  errorCode?: string | null;
+  lastError?: string | null;
+  /** This was a failed try: attempts + 1. */
+  countAttempt?: boolean;
+  providerTaskId?: string;
+  /** Merged into the stored payload (e.g. the provider key index, the written prompt). */
+  payloadPatch?: Record<string, unknown>;
+  refund?: { userId: number; amount: number; reason: string };
+  outbox?: OutboxInsert[];
+}
+
+/** An order: jobs created together with their debit, all or nothing. */
+export interface OrderInput {
+  userId: number;
+  orderId: string;
+  jobs: NewJob[];
+  costPerJob: number;
+  outbox?: OutboxInsert[];
+}
+
+/** One ledger row. */
+export interface LedgerEntry {
+  id: number;
+  delta: number;
+  kind: string;
+  reason: string | null;
+  jobId: number | null;
+  at: string;
+}
+
+/** A worker process's heartbeat row. */
+export interface WorkerRecord {
+  id: string;
+  hostname: string;
+  pid: number;
+  instance: string | null;
+  concurrency: number;
+  running: number;
+  startedAt: string;
+  heartbeatAt: string;
+  stopping: boolean;
+}
+
 /** The store every service and daemon uses. */
 export interface Store {
   readonly engine: Engine;
@@ -127,4 +237,47 @@ export interface Store {
   updatePasswordHash(id: number, passwordHash: string): Promise<void>;
 
   listAudit(limit: number): Promise<AuditRecord[]>;
+  /** Row count of every table (backup manifests, status). */
+  countRows(): Promise<Record<string, number>>;
+
+  // --- jobs and workers -------------------------------------------------------------
+  /** Inserts jobs and wakes idle workers; a job whose dedupeKey exists returns the existing row. */
+  enqueueJobs(jobs: NewJob[]): Promise<JobRecord[]>;
+  /** Debits `costPerJob × jobs` and creates the jobs in one transaction; 402 insufficient_credits creates nothing. */
+  createOrder(order: OrderInput): Promise<{ jobs: JobRecord[]; credits: number }>;
+  /** Claims up to `limit` due jobs with a lease; a job whose lease ran out is due again. */
+  claimJobs(workerId: string, limit: number, leaseMs: number, kinds?: string[]): Promise<JobRecord[]>;
+  /** Marks claimed jobs succeeded in one statement (jobs with no side effects). */
+  completeJobs(workerId: string, ids: number[]): Promise<number>;
+  /** Applies a transition to a job this worker holds; undefined when the lease was lost. */
+  transitionJob(workerId: string, id: number, transition: JobTransition): Promise<JobRecord | undefined>;
+  /** Puts this worker's running jobs back in the queue (graceful shutdown). */
+  releaseJobs(workerId: string): Promise<number>;
+  /** Upserts the worker's heartbeat and extends the leases of the jobs it runs. */
+  heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number): Promise<void>;
+  removeWorker(id: string): Promise<void>;
+  listWorkers(): Promise<WorkerRecord[]>;
+  findJob(id: number): Promise<JobRecord | undefined>;
+  listJobs(filter: { userId?: number; orderId?: string; limit?: number }): Promise<JobRecord[]>;
+  findJobByProviderTask(taskId: string): Promise<JobRecord | undefined>;
+  /** Makes a waiting job due now (a provider callback arrived); false when it is not waiting. */
+  wakeJob(id: number): Promise<boolean>;
+  /** Number of jobs by status. */
+  queueCounts(): Promise<Record<JobStatus, number>>;
+  /** Deletes finished jobs older than `before`; returns how many. */
+  pruneFinishedJobs(before: string): Promise<number>;
+  /** Calls `listener` when jobs may be available (NOTIFY on PostgreSQL, in-process on SQLite). */
+  onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
+
+  // --- credits ----------------------------------------------------------------------
+  /** Appends a grant to the ledger and returns the new balance. */
+  grantCredits(userId: number, amount: number, reason: string, by: Actor): Promise<number>;
+  ledger(userId: number, limit: number): Promise<LedgerEntry[]>;
+  findUserByTelegramId(telegramId: number): Promise<UserRecord | undefined>;
+  /** Creates a Telegram-only user (no username/password) if none has this id. */
+  ensureTelegramUser(telegramId: number): Promise<UserRecord>;
+
+  // --- outbox -----------------------------------------------------------------------
+  findOutbox(id: number): Promise<OutboxRecord | undefined>;
+  markOutbox(id: number, update: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }): Promise<void>;
 }

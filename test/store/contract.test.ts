@@ -32,14 +32,16 @@ for (const { name, make } of ENGINES) {
     });
 
     test('migrations go up, report status, go down and up again', async () => {
-      assert.deepEqual((await store.migrationStatus()).map((m) => m.applied), [false]);
-      assert.deepEqual(await store.migrateUp(), ['0001_foundation']);
+      assert.deepEqual((await store.migrationStatus()).map((m) => m.applied), [false, false]);
+      assert.deepEqual(await store.migrateUp(), ['0001_foundation', '0002_jobs']);
       assert.deepEqual(await store.migrateUp(), []);
       assert.ok((await store.migrationStatus()).every((m) => m.applied));
+      assert.deepEqual(await store.migrateDown(1), ['0002_jobs']);
+      assert.deepEqual(Object.keys(await store.describeTables()).sort(), ['audit_log', 'credit_ledger', 'license_keys', 'users']);
       assert.deepEqual(await store.migrateDown(1), ['0001_foundation']);
       assert.deepEqual(Object.keys(await store.describeTables()), []);
       await store.migrateUp();
-      assert.deepEqual(Object.keys(await store.describeTables()).sort(), ['audit_log', 'credit_ledger', 'license_keys', 'users']);
+      assert.deepEqual(Object.keys(await store.describeTables()).sort(), ['audit_log', 'credit_ledger', 'jobs', 'license_keys', 'outbox', 'payments', 'users', 'workers']);
     });
 
     test('issued licenses are found by hash and id, listed newest first, audited', async () => {

@@ -4,8 +4,10 @@
  */
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import type { Actor, LicenseStatus, NewLicense, RedeemInput, Store, UserSettingsPatch } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, OutboxRecord, RedeemInput, Store, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
+import * as jobs from './jobs.js';
+import { listenForJobs } from './listen.js';
 import { makePool, rethrow } from './db.js';
 import { pgMigrate, pgMigrationStatus } from './migrate.js';
 
@@ -100,5 +102,101 @@ export class PgStore implements Store {
 
   async listAudit(limit: number) {
     return sql.listAudit(this.pool, limit);
+  }
+
+  async countRows() {
+    const counts: Record<string, number> = {};
+    for (const table of Object.keys(await this.describeTables())) {
+      counts[table] = Number((await this.pool.query(`SELECT count(*) AS n FROM "${table}"`)).rows[0].n);
+    }
+    return counts;
+  }
+
+  async enqueueJobs(list: NewJob[]) {
+    return jobs.enqueueJobs(this.pool, list);
+  }
+
+  async createOrder(order: OrderInput) {
+    return jobs.createOrder(this.pool, order);
+  }
+
+  async claimJobs(workerId: string, limit: number, leaseMs: number, kinds?: string[]) {
+    return jobs.claimJobs(this.pool, workerId, limit, leaseMs, kinds);
+  }
+
+  async completeJobs(workerId: string, ids: number[]) {
+    return jobs.completeJobs(this.pool, workerId, ids);
+  }
+
+  async transitionJob(workerId: string, id: number, transition: JobTransition) {
+    return jobs.transitionJob(this.pool, workerId, id, transition);
+  }
+
+  async releaseJobs(workerId: string) {
+    return jobs.releaseJobs(this.pool, workerId);
+  }
+
+  async heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number) {
+    await jobs.heartbeat(this.pool, worker, leaseMs);
+  }
+
+  async removeWorker(id: string) {
+    await this.pool.query('DELETE FROM workers WHERE id = $1', [id]).catch(rethrow);
+  }
+
+  async listWorkers() {
+    return jobs.listWorkers(this.pool);
+  }
+
+  async findJob(id: number) {
+    return jobs.findJob(this.pool, id);
+  }
+
+  async listJobs(filter: { userId?: number; orderId?: string; limit?: number }) {
+    return jobs.listJobs(this.pool, filter);
+  }
+
+  async findJobByProviderTask(taskId: string) {
+    return jobs.findJobByProviderTask(this.pool, taskId);
+  }
+
+  async wakeJob(id: number) {
+    return jobs.wakeJob(this.pool, id);
+  }
+
+  async queueCounts() {
+    return jobs.queueCounts(this.pool);
+  }
+
+  async pruneFinishedJobs(before: string) {
+    return jobs.pruneFinishedJobs(this.pool, before);
+  }
+
+  async onJobsAvailable(listener: () => void) {
+    return listenForJobs(this.databaseUrl, listener);
+  }
+
+  async grantCredits(userId: number, amount: number, reason: string, by: Actor) {
+    return jobs.grantCredits(this.pool, userId, amount, reason, by);
+  }
+
+  async ledger(userId: number, limit: number) {
+    return jobs.ledger(this.pool, userId, limit);
+  }
+
+  async findUserByTelegramId(telegramId: number) {
+    return jobs.findUserByTelegramId(this.pool, telegramId);
+  }
+
+  async ensureTelegramUser(telegramId: number) {
+    return jobs.ensureTelegramUser(this.pool, telegramId);
+  }
+
+  async findOutbox(id: number) {
+    return jobs.findOutbox(this.pool, id);
+  }
+
+  async markOutbox(id: number, update: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }) {
+    await jobs.markOutbox(this.pool, id, update);
   }
 }

@@ -3,8 +3,9 @@
  * synchronous and fast; the Store interface is async so both adapters look the same.
  */
 import { NotFoundError } from '../../errors.js';
-import type { Actor, LicenseStatus, NewLicense, RedeemInput, Store, UserSettingsPatch } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, OutboxRecord, RedeemInput, Store, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
+import * as jobs from './jobs.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './migrate.js';
 
@@ -94,5 +95,105 @@ export class SqliteStore implements Store {
 
   async listAudit(limit: number) {
     return sql.listAudit(this.db, limit);
+  }
+
+  async countRows() {
+    const counts: Record<string, number> = {};
+    for (const table of Object.keys(await this.describeTables())) {
+      counts[table] = Number((this.db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n);
+    }
+    return counts;
+  }
+
+  async enqueueJobs(list: NewJob[]) {
+    return jobs.enqueueJobs(this.db, list);
+  }
+
+  async createOrder(order: OrderInput) {
+    return jobs.createOrder(this.db, order);
+  }
+
+  async claimJobs(workerId: string, limit: number, leaseMs: number, kinds?: string[]) {
+    return jobs.claimJobs(this.db, workerId, limit, leaseMs, kinds);
+  }
+
+  async completeJobs(workerId: string, ids: number[]) {
+    return jobs.completeJobs(this.db, workerId, ids);
+  }
+
+  async transitionJob(workerId: string, id: number, transition: JobTransition) {
+    return jobs.transitionJob(this.db, workerId, id, transition);
+  }
+
+  async releaseJobs(workerId: string) {
+    return jobs.releaseJobs(this.db, workerId);
+  }
+
+  async heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number) {
+    jobs.heartbeat(this.db, worker, leaseMs);
+  }
+
+  async removeWorker(id: string) {
+    this.db.prepare('DELETE FROM workers WHERE id = ?').run(id);
+  }
+
+  async listWorkers() {
+    return jobs.listWorkers(this.db);
+  }
+
+  async findJob(id: number) {
+    return jobs.findJob(this.db, id);
+  }
+
+  async listJobs(filter: { userId?: number; orderId?: string; limit?: number }) {
+    return jobs.listJobs(this.db, filter);
+  }
+
+  async findJobByProviderTask(taskId: string) {
+    return jobs.findJobByProviderTask(this.db, taskId);
+  }
+
+  async wakeJob(id: number) {
+    return jobs.wakeJob(this.db, id);
+  }
+
+  async queueCounts() {
+    return jobs.queueCounts(this.db);
+  }
+
+  async pruneFinishedJobs(before: string) {
+    return jobs.pruneFinishedJobs(this.db, before);
+  }
+
+  async onJobsAvailable(listener: () => void) {
+    const name = this.db.name;
+    jobs.jobSignals.on(name, listener);
+    return async () => {
+      jobs.jobSignals.off(name, listener);
+    };
+  }
+
+  async grantCredits(userId: number, amount: number, reason: string, by: Actor) {
+    return jobs.grantCredits(this.db, userId, amount, reason, by);
+  }
+
+  async ledger(userId: number, limit: number) {
+    return jobs.ledger(this.db, userId, limit);
+  }
+
+  async findUserByTelegramId(telegramId: number) {
+    return jobs.findUserByTelegramId(this.db, telegramId);
+  }
+
+  async ensureTelegramUser(telegramId: number) {
+    return jobs.ensureTelegramUser(this.db, telegramId);
+  }
+
+  async findOutbox(id: number) {
+    return jobs.findOutbox(this.db, id);
+  }
+
+  async markOutbox(id: number, update: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }) {
+    jobs.markOutbox(this.db, id, update);
   }
 }

@@ -1,0 +1,248 @@
+/**
+ * PostgreSQL SQL for the queue, credits and outbox. Claims use `FOR UPDATE SKIP LOCKED` so
+ * concurrent workers never block on each other's rows; every transaction that makes work
+ * due sends one `NOTIFY ttops_jobs` (delivered at commit, folded by PostgreSQL).
+ */
+import type pg from 'pg';
+import { NotFoundError } from '../../errors.js';
+import { ACTIVE_STATUSES, applyTransition, insufficientCredits, toJob, toLedger, toOutbox, toUser, toWorker } from '../rows.js';
+import type { Actor, JobRecord, JobStatus, JobTransition, NewJob, OrderInput, OutboxInsert, OutboxRecord, UserRecord, WorkerRecord } from '../types.js';
+import { rethrow, withTransaction, type Queryable } from './db.js';
+
+type Row = Record<string, unknown>;
+export const JOBS_CHANNEL = 'ttops_jobs';
+const ACTIVE = ACTIVE_STATUSES as unknown as string[];
+
+async function q(db: Queryable, text: string, values: unknown[] = []): Promise<Row[]> {
+  try {
+    return (await db.query(text, values)).rows;
+  } catch (error) {
+    rethrow(error);
+  }
+}
+
+const notify = (db: Queryable) => q(db, `SELECT pg_notify('${JOBS_CHANNEL}', '')`);
+
+/** Inserts many jobs in one statement; rows whose dedupe key exists come back as they are. */
+async function insertJobs(db: Queryable, jobs: NewJob[]): Promise<JobRecord[]> {
+  if (jobs.length === 0) return [];
+  const rows = await q(
+    db,
+    `INSERT INTO jobs (kind, payload, user_id, order_id, priority, run_at, max_attempts, dedupe_key)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[])
+     ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
+    [
+      jobs.map((j) => j.kind),
+      jobs.map((j) => JSON.stringify(j.payload ?? {})),
+      jobs.map((j) => j.userId ?? null),
+      jobs.map((j) => j.orderId ?? null),
+      jobs.map((j) => j.priority ?? 0),
+      jobs.map((j) => j.runAt ?? new Date().toISOString()),
+      jobs.map((j) => j.maxAttempts ?? 8),
+      jobs.map((j) => j.dedupeKey ?? null),
+    ],
+  );
+  const created = rows.map(toJob);
+  if (created.length === jobs.length) return created;
+  const missing = jobs.filter((j) => j.dedupeKey && !created.some((c) => c.dedupeKey === j.dedupeKey)).map((j) => j.dedupeKey);
+  const existing = (await q(db, 'SELECT * FROM jobs WHERE dedupe_key = ANY($1::text[])', [missing])).map(toJob);
+  return [...created, ...existing];
+}
+
+/** Outbox rows, each with the `notify.telegram` job that delivers it; duplicates are skipped. */
+async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<void> {
+  for (const item of items) {
+    const [row] = await q(db, 'INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id', [
+      item.dedupeKey,
+      item.jobId ?? null,
+      item.kind,
+      item.chatId,
+      item.message,
+    ]);
+    if (row) await insertJobs(db, [{ kind: 'notify.telegram', payload: { outbox_id: Number(row.id) }, priority: -10, dedupeKey: `outbox:${row.id}` }]);
+  }
+}
+
+export function enqueueJobs(pool: pg.Pool, jobs: NewJob[]): Promise<JobRecord[]> {
+  return withTransaction(pool, async (tx) => {
+    const created = await insertJobs(tx, jobs);
+    await notify(tx);
+    return created;
+  });
+}
+
+export function createOrder(pool: pg.Pool, order: OrderInput): Promise<{ jobs: JobRecord[]; credits: number }> {
+  const needed = order.costPerJob * order.jobs.length;
+  return withTransaction(pool, async (tx) => {
+    const [debited] = await q(tx, 'UPDATE users SET credits = credits - $2 WHERE id = $1 AND credits >= $2 RETURNING credits', [order.userId, needed]);
+    if (!debited) {
+      const [user] = await q(tx, 'SELECT credits FROM users WHERE id = $1', [order.userId]);
+      if (!user) throw new NotFoundError('user_not_found', `no user with id ${order.userId}`);
+      throw insufficientCredits(Number(user.credits), needed);
+    }
+    const jobs = await insertJobs(tx, order.jobs.map((j) => ({ ...j, userId: order.userId, orderId: order.orderId })));
+    if (order.costPerJob > 0) {
+      await q(tx, "INSERT INTO credit_ledger (user_id, delta, kind, reason, job_id) SELECT $1, $2, 'charge', kind, id FROM unnest($3::bigint[], $4::text[]) AS t(id, kind)", [
+        order.userId,
+        -order.costPerJob,
+        jobs.map((j) => j.id),
+        jobs.map((j) => j.kind),
+      ]);
+    }
+    await insertOutbox(tx, order.outbox);
+    await notify(tx);
+    return { jobs, credits: Number(debited.credits) };
+  });
+}
+
+export async function claimJobs(pool: pg.Pool, workerId: string, limit: number, leaseMs: number, kinds?: string[]): Promise<JobRecord[]> {
+  const rows = await q(
+    pool,
+    `WITH next AS (
+       SELECT id FROM jobs
+       WHERE status = ANY($1::text[]) AND run_at <= now() AND ($5::text[] IS NULL OR kind = ANY($5::text[]))
+       ORDER BY priority, run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+     UPDATE jobs j SET status = 'running', locked_by = $3, locked_until = now() + make_interval(secs => $4::float8 / 1000),
+            run_at = now() + make_interval(secs => $4::float8 / 1000), updated_at = now(),
+            attempts = j.attempts + (CASE WHEN j.status = 'running' THEN 1 ELSE 0 END)
+     FROM next WHERE j.id = next.id RETURNING j.*`,
+    [ACTIVE, limit, workerId, leaseMs, kinds?.length ? kinds : null],
+  );
+  return rows.map(toJob).sort((a, b) => a.priority - b.priority || a.id - b.id);
+}
+
+export async function completeJobs(pool: pg.Pool, workerId: string, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await q(
+    pool,
+    `UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), locked_by = NULL, locked_until = NULL
+     WHERE id = ANY($1::bigint[]) AND locked_by = $2 AND status = 'running' RETURNING id`,
+    [ids, workerId],
+  );
+  return rows.length;
+}
+
+export function transitionJob(pool: pg.Pool, workerId: string, id: number, t: JobTransition): Promise<JobRecord | undefined> {
+  return withTransaction(pool, async (tx) => {
+    const [row] = await q(tx, "SELECT * FROM jobs WHERE id = $1 AND locked_by = $2 AND status = 'running' FOR UPDATE", [id, workerId]);
+    if (!row) return undefined;
+    const v = applyTransition(toJob(row), t, new Date().toISOString());
+    const [next] = await q(
+      tx,
+      `UPDATE jobs SET status = $2, run_at = $3, result = $4, error_code = $5, last_error = $6, attempts = $7, provider_task_id = $8,
+              payload = $9, refunded = $10, finished_at = $11, updated_at = $12, locked_by = NULL, locked_until = NULL
+       WHERE id = $1 RETURNING *`,
+      [id, v.status, v.run_at, v.result, v.error_code, v.last_error, v.attempts, v.provider_task_id, v.payload, v.refunded, v.finished_at, v.updated_at],
+    );
+    if (t.refund && t.refund.amount > 0) {
+      const refunded = await q(
+        tx,
+        "INSERT INTO credit_ledger (user_id, delta, kind, reason, job_id) VALUES ($1, $2, 'refund', $3, $4) ON CONFLICT (job_id, kind) WHERE job_id IS NOT NULL DO NOTHING RETURNING id",
+        [t.refund.userId, t.refund.amount, t.refund.reason, id],
+      );
+      if (refunded.length === 1) await q(tx, 'UPDATE users SET credits = credits + $2 WHERE id = $1', [t.refund.userId, t.refund.amount]);
+    }
+    await insertOutbox(tx, t.outbox);
+    if (t.status === 'queued' || t.outbox?.length) await notify(tx);
+    return toJob(next);
+  });
+}
+
+export async function releaseJobs(pool: pg.Pool, workerId: string): Promise<number> {
+  const rows = await q(
+    pool,
+    `UPDATE jobs SET status = CASE WHEN provider_task_id IS NULL THEN 'queued' ELSE 'waiting_provider' END,
+            run_at = now(), updated_at = now(), locked_by = NULL, locked_until = NULL
+     WHERE locked_by = $1 AND status = 'running' RETURNING id`,
+    [workerId],
+  );
+  if (rows.length) await notify(pool);
+  return rows.length;
+}
+
+export function heartbeat(pool: pg.Pool, w: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number): Promise<void> {
+  return withTransaction(pool, async (tx) => {
+    await q(
+      tx,
+      `INSERT INTO workers (id, hostname, pid, instance, concurrency, running, heartbeat_at, stopping) VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
+       ON CONFLICT (id) DO UPDATE SET running = excluded.running, heartbeat_at = now(), stopping = excluded.stopping, concurrency = excluded.concurrency`,
+      [w.id, w.hostname, w.pid, w.instance, w.concurrency, w.running, w.stopping],
+    );
+    await q(tx, "UPDATE jobs SET locked_until = now() + make_interval(secs => $2::float8 / 1000), run_at = now() + make_interval(secs => $2::float8 / 1000) WHERE locked_by = $1 AND status = 'running'", [w.id, leaseMs]);
+  });
+}
+
+export async function listWorkers(db: Queryable): Promise<WorkerRecord[]> {
+  return (await q(db, 'SELECT * FROM workers ORDER BY id')).map(toWorker);
+}
+
+export async function findJob(db: Queryable, id: number): Promise<JobRecord | undefined> {
+  const [row] = await q(db, 'SELECT * FROM jobs WHERE id = $1', [id]);
+  return row && toJob(row);
+}
+
+export async function listJobs(db: Queryable, f: { userId?: number; orderId?: string; limit?: number }): Promise<JobRecord[]> {
+  const rows = await q(db, 'SELECT * FROM jobs WHERE ($1::bigint IS NULL OR user_id = $1) AND ($2::text IS NULL OR order_id = $2) ORDER BY id DESC LIMIT $3', [f.userId ?? null, f.orderId ?? null, f.limit ?? 100]);
+  return rows.map(toJob);
+}
+
+export async function findJobByProviderTask(db: Queryable, taskId: string): Promise<JobRecord | undefined> {
+  const [row] = await q(db, 'SELECT * FROM jobs WHERE provider_task_id = $1', [taskId]);
+  return row && toJob(row);
+}
+
+export function wakeJob(pool: pg.Pool, id: number): Promise<boolean> {
+  return withTransaction(pool, async (tx) => {
+    const rows = await q(tx, "UPDATE jobs SET run_at = now() WHERE id = $1 AND status = 'waiting_provider' RETURNING id", [id]);
+    if (rows.length) await notify(tx);
+    return rows.length === 1;
+  });
+}
+
+export async function queueCounts(db: Queryable): Promise<Record<JobStatus, number>> {
+  const counts: Record<JobStatus, number> = { queued: 0, running: 0, waiting_provider: 0, succeeded: 0, failed: 0 };
+  for (const r of await q(db, 'SELECT status, count(*) AS n FROM jobs GROUP BY status')) counts[r.status as JobStatus] = Number(r.n);
+  return counts;
+}
+
+export async function pruneFinishedJobs(db: Queryable, before: string): Promise<number> {
+  return (await q(db, 'DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < $1 RETURNING id', [before])).length;
+}
+
+export function grantCredits(pool: pg.Pool, userId: number, amount: number, reason: string, by: Actor): Promise<number> {
+  return withTransaction(pool, async (tx) => {
+    const [user] = await q(tx, 'UPDATE users SET credits = credits + $2 WHERE id = $1 RETURNING credits', [userId, amount]);
+    if (!user) throw new NotFoundError('user_not_found', `no user with id ${userId}`);
+    await q(tx, "INSERT INTO credit_ledger (user_id, delta, kind, reason) VALUES ($1, $2, 'grant', $3)", [userId, amount, reason]);
+    await q(tx, 'INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)', [by.actor, 'credits.grant', `user:${userId}`, JSON.stringify({ amount, reason })]);
+    return Number(user.credits);
+  });
+}
+
+export async function ledger(db: Queryable, userId: number, limit: number) {
+  return (await q(db, 'SELECT * FROM credit_ledger WHERE user_id = $1 ORDER BY id DESC LIMIT $2', [userId, limit])).map(toLedger);
+}
+
+export async function findUserByTelegramId(db: Queryable, telegramId: number): Promise<UserRecord | undefined> {
+  const [row] = await q(db, 'SELECT * FROM users WHERE telegram_id = $1', [telegramId]);
+  return row && toUser(row);
+}
+
+export async function ensureTelegramUser(db: Queryable, telegramId: number): Promise<UserRecord> {
+  await q(db, 'INSERT INTO users (telegram_id) VALUES ($1) ON CONFLICT (telegram_id) DO NOTHING', [telegramId]);
+  return (await findUserByTelegramId(db, telegramId))!;
+}
+
+export async function findOutbox(db: Queryable, id: number): Promise<OutboxRecord | undefined> {
+  const [row] = await q(db, 'SELECT * FROM outbox WHERE id = $1', [id]);
+  return row && toOutbox(row);
+}
+
+export async function markOutbox(db: Queryable, id: number, u: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }): Promise<void> {
+  await q(
+    db,
+    `UPDATE outbox SET status = $2, telegram_message_id = coalesce($3, telegram_message_id), last_error = $4, attempts = attempts + 1,
+            sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END WHERE id = $1`,
+    [id, u.status, u.telegramMessageId ?? null, u.lastError ?? null],
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * LISTEN on a dedicated connection (a pooled one would drop the subscription). When the
+ * connection breaks — PostgreSQL restarted, network blip — it reconnects with backoff,
+ * listens again and fires the listener once, because notifications sent while it was
+ * away are lost and the work they announced is waiting.
+ */
+import pg from 'pg';
+import { JOBS_CHANNEL } from './jobs.js';
+
+/** Subscribes `listener` to job notifications until the returned function is called. */
+export async function listenForJobs(databaseUrl: string, listener: () => void): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retryMs = 100;
+  let timer: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<void> => {
+    if (stopped) return;
+    const next = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+    next.on('notification', () => listener());
+    next.on('error', () => reconnect());
+    next.on('end', () => reconnect());
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${JOBS_CHANNEL}`);
+      client = next;
+      retryMs = 100;
+      listener();
+    } catch {
+      next.removeAllListeners();
+      await next.end().catch(() => {});
+      schedule();
+    }
+  };
+  const schedule = () => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void connect();
+    }, retryMs);
+    timer.unref();
+    retryMs = Math.min(retryMs * 2, 5000);
+  };
+  const reconnect = () => {
+    const dead = client;
+    client = undefined;
+    if (dead) {
+      dead.removeAllListeners();
+      dead.on('error', () => {});
+      void dead.end().catch(() => {});
+    }
+    schedule();
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    const c = client;
+    client = undefined;
+    if (c) {
+      c.removeAllListeners();
+      c.on('error', () => {});
+      await c.end().catch(() => {});
+    }
+  };
+}
