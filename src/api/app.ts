@@ -13,9 +13,11 @@ import { EXIT, TtopsError } from '../errors.js';
 import { redactUrlQuery } from '../log.js';
 import type { Store } from '../store/types.js';
 import { installErrorHandlers } from './errors.js';
-import { makeMetrics, type Metrics } from './metrics.js';
-import { migrationsCheck, storeCheck, type ReadyCheck } from './readiness.js';
+import { addQueueGauge, makeMetrics, type Metrics } from './metrics.js';
+import { migrationsCheck, storeCheck, workersCheck, type ReadyCheck } from './readiness.js';
 import { authRoutes } from './routes/auth.js';
+import { jobRoutes } from './routes/jobs.js';
+import { providerRoutes } from './routes/providers.js';
 import { licenseRoutes } from './routes/license.js';
 import { serviceRoutes } from './routes/service.js';
 
@@ -59,8 +61,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tokens,
     accounts: new AccountService(deps.store, tokens, deps.config.passwordRounds),
     metrics: makeMetrics(),
-    readyChecks: [storeCheck(deps.store), migrationsCheck(deps.store), ...(deps.readyChecks ?? [])],
+    readyChecks: [storeCheck(deps.store), migrationsCheck(deps.store), workersCheck(deps.store, deps.config.jobs.leaseMs), ...(deps.readyChecks ?? [])],
   };
+  addQueueGauge(ctx.metrics, deps.store);
 
   installErrorHandlers(app);
   app.addHook('onResponse', async (request, reply) => {
@@ -77,5 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(serviceRoutes, { ctx });
   await app.register(licenseRoutes, { ctx, prefix: '/v2/license' });
   await app.register(authRoutes, { ctx, prefix: '/v2/auth' });
+  await app.register(jobRoutes, { ctx, prefix: '/v2/jobs' });
+  await app.register(providerRoutes, { ctx, prefix: '/v2/providers' });
   return app;
 }

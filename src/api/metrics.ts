@@ -2,7 +2,8 @@
  * Prometheus metrics, one registry per app (tests build many apps in one process).
  * Later parts add their gauges (queue depth, live sessions, WS clients) to `registry`.
  */
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/types.js';
 
 /** The metrics an app exposes on `/metrics`. */
 export interface Metrics {
@@ -22,4 +23,21 @@ export function makeMetrics(): Metrics {
     registers: [registry],
   });
   return { registry, httpDuration };
+}
+
+/** Queue depth by status, read from the store at scrape time (workers may be other processes). */
+export function addQueueGauge(metrics: Metrics, store: Store): void {
+  new Gauge({
+    name: 'ttops_jobs',
+    help: 'jobs by status (succeeded/failed include history until pruned)',
+    labelNames: ['status'],
+    registers: [metrics.registry],
+    async collect() {
+      try {
+        for (const [status, n] of Object.entries(await store.queueCounts())) this.set({ status }, n);
+      } catch {
+        // An unreachable store shows up in /ready; the scrape itself still answers.
+      }
+    },
+  });
 }

@@ -48,6 +48,24 @@ export function migrationsCheck(store: Store): ReadyCheck {
   };
 }
 
+/**
+ * Some worker heartbeat is fresh. Without one, queued jobs wait: that is a warning (the API
+ * itself serves fine, and deploys start the API before the workers), not a failure.
+ */
+export function workersCheck(store: Store, leaseMs: number): ReadyCheck {
+  return {
+    name: 'workers',
+    async run() {
+      try {
+        const fresh = (await store.listWorkers()).filter((w) => Date.now() - Date.parse(w.heartbeatAt) < 3 * leaseMs && !w.stopping);
+        return fresh.length ? { status: 'pass', observedValue: fresh.length } : { status: 'warn', output: 'no worker has a fresh heartbeat — jobs will wait (start `ttops worker` or `ttops scale workers N`)', observedValue: 0 };
+      } catch (error) {
+        return { status: 'fail', output: (error as Error).message };
+      }
+    },
+  };
+}
+
 /** Runs all checks in parallel; overall status is the worst one. */
 export async function runChecks(checks: ReadyCheck[]): Promise<{ status: 'pass' | 'warn' | 'fail'; checks: Record<string, CheckResult> }> {
   const results = await Promise.all(checks.map(async (c) => [c.name, await c.run()] as const));

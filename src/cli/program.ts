@@ -46,7 +46,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('run the HTTP API (and bot, live listener, in-process workers) until SIGTERM')
     .option('--host <host>', 'address to listen on (default HOST or 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default PORT or 8000)', int(0, 65535))
-    .action(action(async (g, o: { host?: string; port?: number }) => (await import('./commands/serve.js')).runServe(io, g, o)));
+    .option('--workers <n>', 'job loops run in this process (dev default 1, prod default 0; units pass 0)', int(0, 64))
+    .action(action(async (g, o: { host?: string; port?: number; workers?: number }) => (await import('./commands/serve.js')).runServe(io, g, o)));
 
   program
     .command('config')

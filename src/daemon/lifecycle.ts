@@ -17,6 +17,8 @@ interface Cleanup {
 export class Lifecycle {
   private readonly cleanups: Cleanup[] = [];
   private stopping?: Promise<number>;
+  /** Signals received so far (a second one means "force"). */
+  signalsSeen = 0;
 
   constructor(private readonly onError: (name: string, error: unknown) => void = () => {}) {}
 
@@ -40,6 +42,12 @@ export class Lifecycle {
     return this.stopping;
   }
 
+  /** A second signal: give cleanups a brief moment to release work, then exit regardless. */
+  private async forceThenDone(done: (code: number) => void): Promise<void> {
+    await Promise.race([this.shutdown(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    done(DAEMON_EXIT.forced);
+  }
+
   /**
    * Resolves with the exit code once the daemon should end: after a drained shutdown, or
    * at once when a second signal arrives or the watchdog fires first.
@@ -49,8 +57,9 @@ export class Lifecycle {
       let signals = 0;
       const handler = (signal: string) => {
         signals += 1;
+        this.signalsSeen = signals;
         onSignal(signal);
-        if (signals > 1) return done(DAEMON_EXIT.forced);
+        if (signals > 1) return void this.forceThenDone(done);
         const watchdog = setTimeout(() => done(DAEMON_EXIT.forced), graceMs);
         watchdog.unref();
         void this.shutdown().then((code) => {

@@ -154,7 +154,7 @@ export function applyTransition(current: JobRecord, t: JobTransition, now: strin
     error_code: t.errorCode !== undefined ? t.errorCode : current.errorCode,
     last_error: t.lastError !== undefined ? t.lastError : current.lastError,
     attempts: current.attempts + (t.countAttempt ? 1 : 0),
-    provider_task_id: t.providerTaskId ?? current.providerTaskId,
+    provider_task_id: t.providerTaskId !== undefined ? t.providerTaskId : current.providerTaskId,
     payload: JSON.stringify({ ...current.payload, ...t.payloadPatch }),
     refunded: current.refunded || Boolean(t.refund),
     finished_at: terminal ? now : null,

@@ -159,7 +159,8 @@ export interface JobTransition {
   lastError?: string | null;
   /** This was a failed try: attempts + 1. */
   countAttempt?: boolean;
-  providerTaskId?: string;
+  /** The provider task now behind this job; null forgets it (resubmit after a transient task failure). */
+  providerTaskId?: string | null;
   /** Merged into the stored payload (e.g. the provider key index, the written prompt). */
   payloadPatch?: Record<string, unknown>;
   refund?: { userId: number; amount: number; reason: string };

@@ -6,6 +6,8 @@ import { buildApp } from '../../api/app.js';
 import type { Config } from '../../config/load.js';
 import { resolveSecrets } from '../../config/secrets.js';
 import { Lifecycle } from '../../daemon/lifecycle.js';
+import { Events } from '../../events.js';
+import { startWorkers } from '../../jobs/runtime.js';
 import { InvalidInputError } from '../../errors.js';
 import { makeLogger } from '../../log.js';
 import { ensureMigrated } from '../../store/ensure-migrated.js';
@@ -16,6 +18,8 @@ import { say, type GlobalOptions, type Io } from '../io.js';
 export interface ServeOptions {
   host?: string;
   port?: number;
+  /** In-process job loops; default 1 in dev, 0 in prod (units run ttops-worker@N). */
+  workers?: number;
 }
 
 /** Serves until a signal; returns the daemon's exit code. */
@@ -38,6 +42,10 @@ export async function runServe(io: Io, globals: GlobalOptions, options: ServeOpt
     }
     const app = await buildApp({ config, store, secrets, logger });
     lifecycle.add('http', () => app.close());
+    const workerCount = options.workers ?? (config.env === 'dev' ? 1 : 0);
+    const workers = await startWorkers({ config, store, events: new Events(), logger, count: workerCount });
+    // Registered after http, so they stop first: no new jobs, running ones finish or go back to the queue.
+    for (const worker of workers) lifecycle.add(`worker ${worker.id}`, () => worker.stop(10_000));
     await app.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new InvalidInputError('port_in_use', `port ${port} on ${host} is already in use — stop the other process or pass --port`);
       throw error;
@@ -46,7 +54,7 @@ export async function runServe(io: Io, globals: GlobalOptions, options: ServeOpt
     const actualPort = typeof address === 'object' && address ? address.port : port;
     // With --port 0 the OS picks the port; derived public URLs follow it (the app reads this same object).
     if (actualPort !== port) Object.assign(config, withListenAddress(config, host, actualPort));
-    say(io, `ttops serve listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort} (${store.engine}, ${config.env})`);
+    say(io, `ttops serve listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort} (${store.engine}, ${config.env}, ${workerCount} in-process worker(s))`);
   } catch (error) {
     await lifecycle.shutdown();
     throw error;

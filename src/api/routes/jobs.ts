@@ -1,0 +1,45 @@
+/**
+ * Video orders: `POST /v2/jobs` charges and queues in one transaction; `GET` shows a user's
+ * own jobs only (someone else's id is simply not found).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { NotFoundError } from '../../errors.js';
+import { createVideoOrder, jobView, type VideoOrderInput } from '../../jobs/orders.js';
+import type { AppContext } from '../app.js';
+import { userGuard } from '../guards.js';
+
+/** Registers `/v2/jobs`. */
+export const jobRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.addHook('preHandler', userGuard(ctx.accounts));
+
+  app.post<{ Body: VideoOrderInput }>(
+    '/',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['template', 'product_name'],
+          properties: {
+            template: { type: 'string', minLength: 1, maxLength: 64 },
+            product_name: { type: 'string', minLength: 1, maxLength: 200 },
+            image_url: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 },
+            wishes: { type: 'string', maxLength: 1000 },
+            count: { type: 'integer', minimum: 1, maximum: 5, default: 1 },
+          },
+        },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createVideoOrder(ctx.store, request.user!, request.body, ctx.config.videoCostCredits)),
+  );
+
+  app.get<{ Params: { id: number } }>('/:id', { schema: { params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } } } }, async (request) => {
+    const job = await ctx.store.findJob(request.params.id);
+    if (!job || job.userId !== request.user!.id) throw new NotFoundError('job_not_found', `no job ${request.params.id} of yours`);
+    return jobView(job);
+  });
+
+  app.get<{ Querystring: { limit?: number } }>('/', { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200 } } } } }, async (request) => {
+    const jobs = await ctx.store.listJobs({ userId: request.user!.id, limit: request.query.limit ?? 50 });
+    return jobs.map(jobView);
+  });
+};

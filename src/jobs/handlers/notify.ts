@@ -1,0 +1,47 @@
+/**
+ * `notify.telegram`: delivers one outbox row. It resends only where Telegram surely did not
+ * take the message (429, connection refused); a timeout leaves the row `unknown` instead of
+ * risking a duplicate. The row's status is written before the job completes, so a re-run
+ * after a crash finds it sent and does nothing.
+ */
+import type { TelegramSendOptions } from '../telegram-send.js';
+import { sendTelegramMessage } from '../telegram-send.js';
+import type { JobHandler } from '../worker.js';
+import type { Store } from '../../store/types.js';
+import { backoffMs, inMs } from '../backoff.js';
+
+export interface NotifyDeps {
+  store: Store;
+  /** Undefined when no bot token is configured. */
+  telegram?: TelegramSendOptions;
+}
+
+/** Builds the handler. */
+export function notifyHandler(deps: NotifyDeps): JobHandler {
+  return async (job) => {
+    const outbox = await deps.store.findOutbox(Number(job.payload.outbox_id));
+    if (!outbox || outbox.status !== 'pending') return;
+    if (!deps.telegram) {
+      await deps.store.markOutbox(outbox.id, { status: 'failed', lastError: 'TELEGRAM_BOT_TOKEN is not set' });
+      return { status: 'failed', errorCode: 'telegram_not_configured', lastError: 'TELEGRAM_BOT_TOKEN is not set' };
+    }
+    const sent = await sendTelegramMessage(deps.telegram, { chatId: outbox.chatId, text: outbox.message });
+    switch (sent.outcome) {
+      case 'sent':
+        await deps.store.markOutbox(outbox.id, { status: 'sent', telegramMessageId: sent.messageId });
+        return;
+      case 'unknown':
+        await deps.store.markOutbox(outbox.id, { status: 'unknown', lastError: sent.reason });
+        return { status: 'succeeded', errorCode: 'delivery_unknown', lastError: sent.reason };
+      case 'failed':
+        await deps.store.markOutbox(outbox.id, { status: 'failed', lastError: sent.description });
+        return { status: 'failed', errorCode: sent.code, lastError: sent.description };
+      case 'retry':
+        if (job.attempts + 1 >= job.maxAttempts) {
+          await deps.store.markOutbox(outbox.id, { status: 'failed', lastError: sent.reason });
+          return { status: 'failed', errorCode: 'delivery_gave_up', lastError: sent.reason, countAttempt: true };
+        }
+        return { status: 'queued', runAt: inMs(backoffMs(job.attempts, sent.retryAfterMs)), lastError: sent.reason, countAttempt: true };
+    }
+  };
+}

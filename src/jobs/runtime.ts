@@ -1,0 +1,66 @@
+/**
+ * Assembling workers from configuration: the handlers with their provider clients, and N
+ * worker loops. Used by `ttops worker` and by `ttops serve --workers N`.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/load.js';
+import type { Events } from '../events.js';
+import type { JobRecord, Store } from '../store/types.js';
+import { notifyHandler } from './handlers/notify.js';
+import { videoHandler } from './handlers/video.js';
+import { KieClient } from './providers/kie.js';
+import { Worker, type JobHandler } from './worker.js';
+
+/** The handler for every job kind ttops runs. */
+export function makeHandlers(config: Config, store: Store): Record<string, JobHandler> {
+  const telegram = config.telegram.botToken ? { apiRoot: config.telegram.apiRoot, token: config.telegram.botToken, timeoutMs: 15_000 } : undefined;
+  const handlers: Record<string, JobHandler> = {
+    'notify.telegram': notifyHandler({ store, telegram }),
+    'video.generate': config.kie.apiKeys.length
+      ? videoHandler({
+          kie: new KieClient({ baseUrl: config.kie.baseUrl, apiKeys: config.kie.apiKeys, timeoutMs: 30_000, cooldownMs: 5 * 60_000 }),
+          model: config.jobs.kieModel,
+          prompt: { baseUrl: config.openai.baseUrl, apiKey: config.openai.apiKey, model: 'gpt-4o-mini', timeoutMs: 20_000 },
+          callbackUrl: `${config.serverHost}/v2/providers/kie/callback`,
+          pollMs: config.jobs.providerPollMs,
+          adminChatId: config.telegram.adminChatId,
+        })
+      : notConfigured,
+    // A job that does nothing: the queue benchmark and health probes use it.
+    noop: async () => {},
+  };
+  return handlers;
+}
+
+/** Without provider keys a video can never be made: fail at once, refunding the charge. */
+const notConfigured: JobHandler = async (job: JobRecord) => {
+  const cost = Number(job.payload.cost ?? 0);
+  return {
+    status: 'failed',
+    errorCode: 'provider_not_configured',
+    lastError: 'KIE_API_KEYS is not set',
+    refund: job.userId !== null && cost > 0 ? { userId: job.userId, amount: cost, reason: 'provider_not_configured' } : undefined,
+  };
+};
+
+/** Starts `count` worker loops in this process. */
+export async function startWorkers(options: { config: Config; store: Store; events: Events; logger?: Logger; count: number; concurrency?: number; firstInstance?: number; handlers?: Record<string, JobHandler> }): Promise<Worker[]> {
+  const handlers = options.handlers ?? makeHandlers(options.config, options.store);
+  const workers: Worker[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const worker = new Worker({
+      store: options.store,
+      handlers,
+      events: options.events,
+      logger: options.logger,
+      instance: String((options.firstInstance ?? 1) + i),
+      concurrency: options.concurrency ?? options.config.jobs.concurrency,
+      leaseMs: options.config.jobs.leaseMs,
+      pollMs: options.config.jobs.pollMs,
+      retentionDays: options.config.jobs.retentionDays,
+    });
+    await worker.start();
+    workers.push(worker);
+  }
+  return workers;
+}
