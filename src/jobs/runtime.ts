@@ -11,14 +11,22 @@ import { videoHandler } from './handlers/video.js';
 import { KieClient } from './providers/kie.js';
 import { Worker, type JobHandler } from './worker.js';
 
+/** Deadlines for outside calls (tests shorten them). */
+export interface Timeouts {
+  telegramMs: number;
+  providerMs: number;
+}
+
+const DEFAULT_TIMEOUTS: Timeouts = { telegramMs: 15_000, providerMs: 30_000 };
+
 /** The handler for every job kind ttops runs. */
-export function makeHandlers(config: Config, store: Store): Record<string, JobHandler> {
-  const telegram = config.telegram.botToken ? { apiRoot: config.telegram.apiRoot, token: config.telegram.botToken, timeoutMs: 15_000 } : undefined;
+export function makeHandlers(config: Config, store: Store, timeouts: Timeouts = DEFAULT_TIMEOUTS): Record<string, JobHandler> {
+  const telegram = config.telegram.botToken ? { apiRoot: config.telegram.apiRoot, token: config.telegram.botToken, timeoutMs: timeouts.telegramMs } : undefined;
   const handlers: Record<string, JobHandler> = {
     'notify.telegram': notifyHandler({ store, telegram }),
     'video.generate': config.kie.apiKeys.length
       ? videoHandler({
-          kie: new KieClient({ baseUrl: config.kie.baseUrl, apiKeys: config.kie.apiKeys, timeoutMs: 30_000, cooldownMs: 5 * 60_000 }),
+          kie: new KieClient({ baseUrl: config.kie.baseUrl, apiKeys: config.kie.apiKeys, timeoutMs: timeouts.providerMs, cooldownMs: 5 * 60_000 }),
           model: config.jobs.kieModel,
           prompt: { baseUrl: config.openai.baseUrl, apiKey: config.openai.apiKey, model: 'gpt-4o-mini', timeoutMs: 20_000 },
           callbackUrl: `${config.serverHost}/v2/providers/kie/callback`,
