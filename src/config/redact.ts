@@ -48,6 +48,7 @@ function effectiveDefault(config: Config, name: string): string | null {
     PROVIDER_POLL_SECONDS: String(config.jobs.providerPollMs / 1000),
     BACKUP_DIR: config.backupDir,
     TTOPS_SYSTEMCTL: config.systemctl.bin,
+    TTOPS_JOURNALCTL: String(config.values.TTOPS_JOURNALCTL ?? 'journalctl'),
     TTS_ENGINE: config.ttsEngine,
     LOG_LEVEL: config.log.level,
     LOG_FORMAT: config.log.format,

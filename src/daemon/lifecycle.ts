@@ -64,10 +64,14 @@ export class Lifecycle {
         watchdog.unref();
         void this.shutdown().then((code) => {
           clearTimeout(watchdog);
-          done(code);
+          // A second signal during the drain means the stop was forced, even if the drain then finished.
+          done(signals > 1 ? DAEMON_EXIT.forced : code);
         });
       };
+      let settled = false;
       const done = (code: number) => {
+        if (settled) return;
+        settled = true;
         emitter.off('SIGTERM', handler);
         emitter.off('SIGINT', handler);
         resolve(code);

@@ -62,8 +62,8 @@ export class Worker {
   async start(): Promise<void> {
     await this.beat();
     this.unsubscribe = await this.o.store.onJobsAvailable(() => this.wake());
+    // These timers are what keeps a `ttops worker` process alive; stop() clears them.
     this.timers.push(setInterval(() => this.wake(), this.o.pollMs), setInterval(() => void this.beat(), Math.max(500, Math.floor(this.o.leaseMs / 3))));
-    for (const t of this.timers) t.unref();
     this.wake();
   }
 

@@ -64,7 +64,7 @@ async function showWorkers(io: Io, globals: GlobalOptions): Promise<void> {
 
 async function heartbeats(io: Io, config: Config): Promise<WorkerRecord[]> {
   try {
-    return await withStore(config, (store) => store.listWorkers(), { migrate: false });
+    return await withStore(config, (store) => store.listWorkers());
   } catch (error) {
     say(io, `heartbeats unknown: ${(error as Error).message}`);
     return [];
