@@ -116,3 +116,24 @@ for (const make of [sqliteEngine, postgresEngine]) {
     });
   });
 }
+
+test('credits grant and show by username and tg:ID, with the ledger as JSON', async () => {
+  const engine = await sqliteEngine();
+  try {
+    const grant = await ttops(['--json', 'credits', 'grant', 'tg:555001', '5', '--reason', 'welcome bonus'], engine.env);
+    assert.equal(grant.code, 0, grant.stderr);
+    assert.equal(JSON.parse(grant.stdout).credits, 5);
+    assert.equal(JSON.parse((await ttops(['--json', 'credits', 'grant', 'tg:555001', '2'], engine.env)).stdout).credits, 7);
+    const shown = await ttops(['--json', 'credits', 'show', 'tg:555001'], engine.env);
+    const body = JSON.parse(shown.stdout);
+    assert.equal(body.credits, 7);
+    assert.deepEqual(body.ledger.map((e: { delta: number }) => e.delta), [2, 5]);
+    assert.equal(body.ledger[1].reason, 'welcome bonus');
+    assert.deepEqual(Object.keys(body.ledger[0]).sort(), ['at', 'delta', 'job_id', 'kind', 'reason']);
+    assert.equal((await ttops(['credits', 'show', 'nobody-by-that-name'], engine.env)).code, 5);
+    assert.equal((await ttops(['credits', 'grant', 'tg:555001', '-3'], engine.env)).code, 2);
+    assert.equal((await ttops(['credits', 'grant', 'tg:abc', '3'], engine.env)).code, 2);
+  } finally {
+    await engine.cleanup();
+  }
+});
