@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../../bin/ttops.js', import.meta.url));
+/** The real entry users run (a small sh wrapper around bin/ttops.js). */
+export const BIN = fileURLToPath(new URL('../../../bin/ttops', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -18,7 +19,7 @@ export function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 /** Runs `ttops args…` to completion. */
 export function ttops(args: string[], env: Record<string, string>, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN, args, { env: cleanEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -31,7 +32,7 @@ export function ttops(args: string[], env: Record<string, string>, cwd?: string)
 /** Starts `ttops serve --port 0` and resolves with its base URL once it listens. */
 export function startServe(env: Record<string, string>, extraArgs: string[] = []): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...extraArgs], { env: cleanEnv({ LOG_LEVEL: 'warn', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', '0', ...extraArgs], { env: cleanEnv({ LOG_LEVEL: 'warn', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => {
       stderr += d;

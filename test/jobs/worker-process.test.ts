@@ -14,7 +14,7 @@ import { postgresEngine, sqliteEngine, type TestEngine } from '../helpers/engine
 
 function startWorker(env: Record<string, string>, id: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'worker', '--id', String(id)], { env: cleanEnv({ LOG_LEVEL: 'warn', JOB_POLL_MS: '100', ...env }), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(BIN, ['worker', '--id', String(id)], { env: cleanEnv({ LOG_LEVEL: 'warn', JOB_POLL_MS: '100', ...env }), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => {
       stderr += d;
