@@ -13,8 +13,8 @@ import { rethrow } from './db.js';
 export interface PgSnapshot {
   id: string;
   schema: string;
-  /** Row count of every table in the schema, as of the snapshot. */
-  tables: Record<string, number>;
+  /** Row count of every table in the schema, as of the snapshot (counted while the dump runs). */
+  tables: Promise<Record<string, number>>;
   serverVersion: string;
 }
 
@@ -47,10 +47,13 @@ export async function withSnapshot<T>(url: string, fn: (snapshot: PgSnapshot) =>
   const client = await connect(url);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const id = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0].id;
-    const schema = (await client.query<{ s: string }>('SELECT current_schema() AS s')).rows[0].s;
-    const serverVersion = (await client.query<{ v: string }>('SHOW server_version')).rows[0].v;
-    const tables = await countTables(client, schema);
+    const { rows } = await client.query<{ id: string; schema: string; version: string }>(
+      "SELECT pg_export_snapshot() AS id, current_schema() AS schema, current_setting('server_version') AS version",
+    );
+    const { id, schema, version: serverVersion } = rows[0];
+    // pg_dump runs on its own connection; counting on ours in the meantime costs no wall time.
+    const tables = countTables(client, schema);
+    tables.catch(() => {});
     return await fn({ id, schema, tables, serverVersion });
   } catch (error) {
     rethrow(error);

@@ -5,7 +5,8 @@
  * better-sqlite3.
  */
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FailureError, UnreachableError } from '../../errors.js';
 
@@ -84,6 +85,7 @@ export function checkCopy(file: string): Record<string, number> {
  */
 export function replaceDatabase(backupFile: string, liveFile: string): void {
   const temp = `${liveFile}.restore-${randomBytes(4).toString('hex')}`;
+  mkdirSync(path.dirname(liveFile), { recursive: true, mode: 0o700 });
   try {
     copyFileSync(backupFile, temp);
     const copy = open(temp);
@@ -94,6 +96,7 @@ export function replaceDatabase(backupFile: string, liveFile: string): void {
     } finally {
       copy.close();
     }
+    keepOwnerAndMode(temp, existsSync(liveFile) ? liveFile : path.dirname(liveFile));
     if (existsSync(liveFile)) {
       const live = open(liveFile);
       try {
@@ -107,6 +110,13 @@ export function replaceDatabase(backupFile: string, liveFile: string): void {
   } finally {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${temp}${suffix}`, { force: true });
   }
+}
+
+/** The restored file keeps the live file's mode and (when root restores) its owner, so the daemons can still open it. */
+function keepOwnerAndMode(file: string, like: string): void {
+  const st = statSync(like);
+  chmodSync(file, st.isDirectory() ? 0o600 : st.mode & 0o777);
+  if (process.getuid?.() === 0) chownSync(file, st.uid, st.gid);
 }
 
 /** Appends one audit row (the restore records itself in the database it restored). */
