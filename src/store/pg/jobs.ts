@@ -28,8 +28,11 @@ async function insertJobs(db: Queryable, jobs: NewJob[]): Promise<JobRecord[]> {
   if (jobs.length === 0) return [];
   const rows = await q(
     db,
+    // run_at defaults to the database's clock, not this host's: hosts may disagree by a little.
     `INSERT INTO jobs (kind, payload, user_id, order_id, priority, run_at, max_attempts, dedupe_key)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[])
+     SELECT kind, payload, user_id, order_id, priority, coalesce(run_at, now()), max_attempts, dedupe_key
+     FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[])
+          AS t(kind, payload, user_id, order_id, priority, run_at, max_attempts, dedupe_key)
      ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
     [
       jobs.map((j) => j.kind),
@@ -37,7 +40,7 @@ async function insertJobs(db: Queryable, jobs: NewJob[]): Promise<JobRecord[]> {
       jobs.map((j) => j.userId ?? null),
       jobs.map((j) => j.orderId ?? null),
       jobs.map((j) => j.priority ?? 0),
-      jobs.map((j) => j.runAt ?? new Date().toISOString()),
+      jobs.map((j) => j.runAt ?? null),
       jobs.map((j) => j.maxAttempts ?? 8),
       jobs.map((j) => j.dedupeKey ?? null),
     ],
