@@ -110,18 +110,31 @@ export class Worker {
     try {
       do {
         this.again = false;
-        await this.flush();
         const free = this.o.concurrency - this.running.size;
-        if (free <= 0 || this.stopping) break;
-        const jobs = await this.o.store.claimJobs(this.id, free, this.o.leaseMs, Object.keys(this.o.handlers));
+        if (free <= 0 || this.stopping) {
+          await this.flush();
+          break;
+        }
+        const done = this.completed;
+        this.completed = [];
+        let jobs: JobRecord[];
+        try {
+          jobs = await this.o.store.claimJobs(this.id, free, this.o.leaseMs, Object.keys(this.o.handlers), done);
+        } catch (error) {
+          this.completed.push(...done);
+          throw error;
+        }
         for (const job of jobs) this.launch(job);
         if (jobs.length === free) this.again = true;
       } while (this.again && !this.stopping);
       await this.maybePrune();
     } catch (error) {
+      this.again = false; // the poll timer retries; no tight loop while the store is down
       this.report(error, 'claim');
     } finally {
       this.fetching = false;
+      // A wake() that came after the loop's last check only set `again`: act on it now.
+      if (this.again && !this.stopping) this.wake();
     }
   }
 

@@ -246,8 +246,11 @@ export interface Store {
   enqueueJobs(jobs: NewJob[]): Promise<JobRecord[]>;
   /** Debits `costPerJob × jobs` and creates the jobs in one transaction; 402 insufficient_credits creates nothing. */
   createOrder(order: OrderInput): Promise<{ jobs: JobRecord[]; credits: number }>;
-  /** Claims up to `limit` due jobs with a lease; a job whose lease ran out is due again. */
-  claimJobs(workerId: string, limit: number, leaseMs: number, kinds?: string[]): Promise<JobRecord[]>;
+  /**
+   * Claims up to `limit` due jobs with a lease; a job whose lease ran out is due again.
+   * `completed` are this worker's plain successes, recorded in the same round trip.
+   */
+  claimJobs(workerId: string, limit: number, leaseMs: number, kinds?: string[], completed?: number[]): Promise<JobRecord[]>;
   /** Marks claimed jobs succeeded in one statement (jobs with no side effects). */
   completeJobs(workerId: string, ids: number[]): Promise<number>;
   /** Applies a transition to a job this worker holds; undefined when the lease was lost. */

@@ -45,6 +45,19 @@ for (const { name, make } of ENGINES) {
       assert.equal((await store.queueCounts()).succeeded, 42);
     });
 
+    test('a claim can record the previous batch as done in the same round trip', async () => {
+      await store.enqueueJobs(Array.from({ length: 4 }, () => ({ kind: 'batch.test' })));
+      const first = await store.claimJobs('b', 2, 60_000, ['batch.test']);
+      const second = await store.claimJobs('b', 2, 60_000, ['batch.test'], first.map((j) => j.id));
+      assert.equal(second.length, 2);
+      assert.ok(second.every((j) => !first.some((f) => f.id === j.id)));
+      for (const j of first) assert.equal((await store.findJob(j.id))?.status, 'succeeded');
+      const other = await store.claimJobs('not-b', 1, 60_000, ['batch.test'], second.map((j) => j.id));
+      assert.deepEqual(other, []);
+      for (const j of second) assert.equal((await store.findJob(j.id))?.status, 'running', 'only the holder can finish its jobs');
+      await store.completeJobs('b', second.map((j) => j.id));
+    });
+
     test('future jobs wait for run_at; kinds filter what a worker takes', async () => {
       const [later] = await store.enqueueJobs([{ kind: 'noop', runAt: future(60_000) }]);
       const [other] = await store.enqueueJobs([{ kind: 'other.kind' }]);

@@ -120,8 +120,8 @@ export class PgStore implements Store {
     return jobs.createOrder(this.pool, order);
   }
 
-  async claimJobs(workerId: string, limit: number, leaseMs: number, kinds?: string[]) {
-    return jobs.claimJobs(this.pool, workerId, limit, leaseMs, kinds);
+  async claimJobs(workerId: string, limit: number, leaseMs: number, kinds?: string[], completed?: number[]) {
+    return jobs.claimJobs(this.pool, workerId, limit, leaseMs, kinds, completed);
   }
 
   async completeJobs(workerId: string, ids: number[]) {

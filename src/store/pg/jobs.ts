@@ -98,18 +98,23 @@ export function createOrder(pool: pg.Pool, order: OrderInput): Promise<{ jobs: J
   });
 }
 
-export async function claimJobs(pool: pg.Pool, workerId: string, limit: number, leaseMs: number, kinds?: string[]): Promise<JobRecord[]> {
+export async function claimJobs(pool: pg.Pool, workerId: string, limit: number, leaseMs: number, kinds?: string[], completed: number[] = []): Promise<JobRecord[]> {
+  // One statement, one commit: finish the previous batch and claim the next. A data-modifying
+  // CTE runs exactly once even though nothing reads it; `next` skips the ids it finishes.
   const rows = await q(
     pool,
-    `WITH next AS (
+    `WITH done AS (
+       UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), locked_by = NULL, locked_until = NULL
+       WHERE id = ANY($6::bigint[]) AND locked_by = $3 AND status = 'running' RETURNING id),
+     next AS (
        SELECT id FROM jobs
-       WHERE status = ANY($1::text[]) AND run_at <= now() AND ($5::text[] IS NULL OR kind = ANY($5::text[]))
+       WHERE status = ANY($1::text[]) AND run_at <= now() AND ($5::text[] IS NULL OR kind = ANY($5::text[])) AND id <> ALL($6::bigint[])
        ORDER BY priority, run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
      UPDATE jobs j SET status = 'running', locked_by = $3, locked_until = now() + make_interval(secs => $4::float8 / 1000),
             run_at = now() + make_interval(secs => $4::float8 / 1000), updated_at = now(),
             attempts = j.attempts + (CASE WHEN j.status = 'running' THEN 1 ELSE 0 END)
      FROM next WHERE j.id = next.id RETURNING j.*`,
-    [ACTIVE, limit, workerId, leaseMs, kinds?.length ? kinds : null],
+    [ACTIVE, limit, workerId, leaseMs, kinds?.length ? kinds : null, completed],
   );
   return rows.map(toJob).sort((a, b) => a.priority - b.priority || a.id - b.id);
 }

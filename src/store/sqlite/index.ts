@@ -113,8 +113,8 @@ export class SqliteStore implements Store {
     return jobs.createOrder(this.db, order);
   }
 
-  async claimJobs(workerId: string, limit: number, leaseMs: number, kinds?: string[]) {
-    return jobs.claimJobs(this.db, workerId, limit, leaseMs, kinds);
+  async claimJobs(workerId: string, limit: number, leaseMs: number, kinds?: string[], completed?: number[]) {
+    return jobs.claimJobs(this.db, workerId, limit, leaseMs, kinds, completed);
   }
 
   async completeJobs(workerId: string, ids: number[]) {

@@ -61,14 +61,15 @@ export function createOrder(db: SqliteDb, order: OrderInput): { jobs: JobRecord[
   return result;
 }
 
-export function claimJobs(db: SqliteDb, workerId: string, limit: number, leaseMs: number, kinds?: string[]): JobRecord[] {
+export function claimJobs(db: SqliteDb, workerId: string, limit: number, leaseMs: number, kinds?: string[], completed: number[] = []): JobRecord[] {
   const now = Date.now();
   const until = iso(now + leaseMs);
   const kindFilter = kinds?.length ? `AND kind IN (${kinds.map(() => '?').join(', ')})` : '';
   const rows = db
-    .transaction(
-      () =>
-        db
+    .transaction(() => {
+      // Finishing the previous batch and claiming the next share one write transaction.
+      completeJobs(db, workerId, completed);
+      return db
           .prepare(
             `UPDATE jobs SET status = 'running', locked_by = ?, locked_until = ?, run_at = ?, updated_at = ?,
                     attempts = attempts + (CASE WHEN status = 'running' THEN 1 ELSE 0 END)
@@ -76,8 +77,8 @@ export function claimJobs(db: SqliteDb, workerId: string, limit: number, leaseMs
                           ORDER BY priority, run_at, id LIMIT ?)
              RETURNING *`,
           )
-          .all(workerId, until, until, iso(now), iso(now), ...(kinds ?? []), limit) as Row[],
-    )
+          .all(workerId, until, until, iso(now), iso(now), ...(kinds ?? []), limit) as Row[];
+    })
     .immediate();
   return rows.map(toJob).sort((a, b) => a.priority - b.priority || a.id - b.id);
 }
