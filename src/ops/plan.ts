@@ -35,6 +35,8 @@ export interface PlannedCommand {
   why: string;
   /** A failure is reported but does not stop the plan. */
   allowFailure?: boolean;
+  /** Extra environment (e.g. PGPASSWORD as a Secret, so it never shows in argv or `ps`). */
+  env?: Record<string, Arg>;
 }
 
 /** Everything one ops action will do, in order: files first, then commands. */

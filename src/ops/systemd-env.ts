@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/load.js';
 import { ConflictError, UnreachableError } from '../errors.js';
+import { queryCommand } from './runner.js';
 
 /** The directory that exists only when systemd is the init system (sd_booted(3)). */
 export const SYSTEMD_MARKER = '/run/systemd/system';
@@ -45,13 +46,12 @@ export function systemctlArgv(config: SystemctlConfig, ...args: string[]): strin
 
 /** Runs a read-only systemctl query; a non-zero exit is an answer (is-active exits 3), not an error. */
 export async function querySystemctl(config: SystemctlConfig, ...args: string[]): Promise<SystemctlAnswer> {
-  const { execa } = await import('execa');
-  const [file, ...rest] = systemctlArgv(config, ...args);
-  const result = await execa(file, rest, { stdin: 'ignore', reject: false, timeout: 15_000 });
-  if (result.failed && result.exitCode === undefined) {
-    throw new UnreachableError('systemctl_unavailable', `cannot run \`${file}\` (${result.shortMessage}) — check TTOPS_SYSTEMCTL or install systemd`, { cause: result });
+  const argv = systemctlArgv(config, ...args);
+  try {
+    return await queryCommand(argv, { timeoutMs: 15_000 });
+  } catch (error) {
+    throw new UnreachableError('systemctl_unavailable', `cannot run \`${argv[0]}\` (${(error as Error).message}) — check TTOPS_SYSTEMCTL or install systemd`, { cause: error });
   }
-  return { code: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
 /** `systemctl is-active UNIT` as systemd words it (active, inactive, failed, activating, …). */

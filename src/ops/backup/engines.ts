@@ -13,7 +13,8 @@ import type { Engine } from '../../store/types.js';
 import { FILES } from './layout.js';
 import { describeDatabase, planPgDump, planPgRestore, planPgRestoreList, tablesInRestoreList } from './pg-tools.js';
 import { processesHolding } from './holders.js';
-import { runTool, toolVersion } from './tool.js';
+import { runCommand } from '../runner.js';
+import { toolVersion } from './tool.js';
 
 /** What a dump step reports for the manifest. */
 export interface DumpResult {
@@ -68,18 +69,18 @@ function pgEngine(url: string): BackupEngine {
     async dump(file) {
       const version = toolVersion('pg_dump');
       return (await sql()).withSnapshot(url, async (snap) => {
-        await runTool(planPgDump(url, file, snap.id));
+        await runCommand(planPgDump(url, file, snap.id));
         return { tables: await snap.tables, pgSchema: snap.schema, tools: { pg_dump: await version, postgresql_server: snap.serverVersion } };
       });
     },
     async dumpTables(file, pgSchema = 'public') {
-      return tablesInRestoreList((await runTool(planPgRestoreList(file))).stdout, pgSchema);
+      return tablesInRestoreList((await runCommand(planPgRestoreList(file))).stdout, pgSchema);
     },
     async scratchCounts(file, pgSchema = 'public') {
       const { countRowsAt, createScratchDatabase } = await sql();
       const scratch = await createScratchDatabase(url);
       try {
-        await runTool({ ...planPgRestore(scratch.url, file), why: `restore the dump into scratch database ${scratch.name}` });
+        await runCommand({ ...planPgRestore(scratch.url, file), why: `restore the dump into scratch database ${scratch.name}` });
         return { where: `scratch database ${scratch.name}`, tables: await countRowsAt(scratch.url, pgSchema) };
       } finally {
         await scratch.drop();
@@ -90,7 +91,7 @@ function pgEngine(url: string): BackupEngine {
     },
     async restore(file) {
       await (await sql()).emptySchema(url);
-      await runTool(planPgRestore(url, file));
+      await runCommand(planPgRestore(url, file));
     },
     async audit(row) {
       await (await sql()).insertAudit(url, row);

@@ -8,10 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { FailureError } from '../../errors.js';
-import { runTool, type ToolCommand } from './tool.js';
+import type { PlannedCommand } from '../plan.js';
+import { runCommand } from '../runner.js';
 
 /** tar of the media dir (listing members on stdout so the file count costs nothing extra). */
-export function planMediaArchive(mediaDir: string, file: string, backupDir: string, present: boolean): ToolCommand {
+export function planMediaArchive(mediaDir: string, file: string, backupDir: string, present: boolean): PlannedCommand {
   if (!present) return { argv: ['tar', '--create', '--gzip', `--file=${file}`, '--files-from=/dev/null'], why: 'archive the (missing, so empty) media dir' };
   const argv = ['tar', '--create', '--gzip', '--verbose', `--file=${file}`, `--directory=${mediaDir}`];
   const inside = path.relative(mediaDir, backupDir);
@@ -21,12 +22,12 @@ export function planMediaArchive(mediaDir: string, file: string, backupDir: stri
 }
 
 /** Lists an archive's members (verify --restore counts them). */
-export function planMediaList(file: string): ToolCommand {
+export function planMediaList(file: string): PlannedCommand {
   return { argv: ['tar', '--list', '--gzip', `--file=${file}`], why: 'read the media archive' };
 }
 
 /** Extracts an archive into a folder. */
-export function planMediaExtract(file: string, dir: string): ToolCommand {
+export function planMediaExtract(file: string, dir: string): PlannedCommand {
   return { argv: ['tar', '--extract', '--gzip', `--file=${file}`, `--directory=${dir}`], why: 'unpack the media archive' };
 }
 
@@ -38,13 +39,13 @@ export function countMembers(listing: string): number {
 /** Writes the media archive; returns whether the dir existed and how many files went in. */
 export async function archiveMedia(mediaDir: string, file: string, backupDir: string): Promise<{ present: boolean; files: number }> {
   const present = existsSync(mediaDir);
-  const { stdout } = await runTool(planMediaArchive(mediaDir, file, backupDir, present));
+  const { stdout } = await runCommand(planMediaArchive(mediaDir, file, backupDir, present));
   return { present, files: present ? countMembers(stdout) : 0 };
 }
 
 /** How many files an archive holds; throws when it cannot be read. */
 export async function countArchive(file: string): Promise<number> {
-  return countMembers((await runTool(planMediaList(file))).stdout);
+  return countMembers((await runCommand(planMediaList(file))).stdout);
 }
 
 /**
@@ -58,7 +59,7 @@ export async function restoreMedia(file: string, mediaDir: string): Promise<numb
   const old = path.join(parent, `.${tag}.old`);
   mkdirSync(incoming, { recursive: true, mode: 0o750 });
   try {
-    await runTool(planMediaExtract(file, incoming));
+    await runCommand(planMediaExtract(file, incoming));
     mkdirSync(mediaDir, { recursive: true });
     mkdirSync(old);
     try {

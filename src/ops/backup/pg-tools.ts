@@ -4,7 +4,7 @@
  * nor an error message ever shows it.
  */
 import { Secret, type Arg } from '../plan.js';
-import type { ToolCommand } from './tool.js';
+import type { PlannedCommand } from '../plan.js';
 
 /** A libpq connection split into a printable `--dbname` URL and the secret environment. */
 export interface PgConnection {
@@ -28,7 +28,7 @@ export function describeDatabase(databaseUrl: string): string {
 }
 
 /** Dump in custom format (compressed, selective restore) from an exported snapshot. */
-export function planPgDump(databaseUrl: string, file: string, snapshot?: string): ToolCommand {
+export function planPgDump(databaseUrl: string, file: string, snapshot?: string): PlannedCommand {
   const c = pgConnection(databaseUrl);
   const argv: Arg[] = ['pg_dump', '--format=custom', `--file=${file}`];
   if (snapshot) argv.push(`--snapshot=${snapshot}`);
@@ -37,7 +37,7 @@ export function planPgDump(databaseUrl: string, file: string, snapshot?: string)
 }
 
 /** Reads a dump's table of contents: cheap proof the archive is readable. */
-export function planPgRestoreList(file: string): ToolCommand {
+export function planPgRestoreList(file: string): PlannedCommand {
   return { argv: ['pg_restore', '--list', file], why: 'read the dump\'s table of contents' };
 }
 
@@ -45,7 +45,7 @@ export function planPgRestoreList(file: string): ToolCommand {
  * Restores a dump into an (empty) database in one transaction, stopping at the first error;
  * objects end up owned by the connecting user.
  */
-export function planPgRestore(databaseUrl: string, file: string): ToolCommand {
+export function planPgRestore(databaseUrl: string, file: string): PlannedCommand {
   const c = pgConnection(databaseUrl);
   return {
     argv: ['pg_restore', '--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${c.dbname}`, file],

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../../config/load.js';
 import { cmd } from '../plan.js';
-import { runTool } from './tool.js';
+import { runCommand } from '../runner.js';
 
 /** The units a restore stops (in this order) and starts again (in `start` order). */
 export interface UnitCycle {
@@ -58,14 +58,14 @@ export function planUnitCycle(unitFiles: string, units: string): UnitCycle {
 
 /** Reads the two listings and plans the cycle. */
 export async function readUnitCycle(bin: string): Promise<UnitCycle> {
-  const files = await runTool(cmd('list the installed ttops units', bin, 'list-unit-files', '--no-legend', '--plain', 'ttops-*'));
-  const units = await runTool(cmd('see which ttops units run', bin, 'list-units', '--all', '--no-legend', '--plain', 'ttops-*'));
+  const files = await runCommand(cmd('list the installed ttops units', bin, 'list-unit-files', '--no-legend', '--plain', 'ttops-*'));
+  const units = await runCommand(cmd('see which ttops units run', bin, 'list-units', '--all', '--no-legend', '--plain', 'ttops-*'));
   return planUnitCycle(files.stdout, units.stdout);
 }
 
 /** Stops units one by one in order (so the recorded order is the real order). */
 export async function stopUnits(bin: string, units: string[]): Promise<void> {
-  for (const unit of units) await runTool(cmd(`stop ${unit} for the restore`, bin, 'stop', unit));
+  for (const unit of units) await runCommand(cmd(`stop ${unit} for the restore`, bin, 'stop', unit));
 }
 
 /** Starts units one by one in order; returns the ones that failed to start (the restore itself succeeded). */
@@ -73,7 +73,7 @@ export async function startUnits(bin: string, units: string[]): Promise<{ unit: 
   const failed: { unit: string; message: string }[] = [];
   for (const unit of units) {
     try {
-      await runTool(cmd(`start ${unit} after the restore`, bin, 'start', unit));
+      await runCommand(cmd(`start ${unit} after the restore`, bin, 'start', unit));
     } catch (error) {
       failed.push({ unit, message: (error as Error).message });
     }

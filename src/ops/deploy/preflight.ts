@@ -9,6 +9,7 @@ import type { Config } from '../../config/load.js';
 import { weakness } from '../../config/secrets.js';
 import { FailureError } from '../../errors.js';
 import { openStore } from '../../store/open.js';
+import { runCommand } from '../runner.js';
 import { unitActiveState, systemdUsable } from '../systemd-env.js';
 import { REQUIRED_ENTRIES } from '../release/layout.js';
 import type { DeployInput } from './input.js';
@@ -119,9 +120,10 @@ export function inUse(host: string, port: number): Promise<boolean> {
 }
 
 async function runs(argv: string[]): Promise<boolean> {
-  const { execa } = await import('execa');
-  const result = await execa(argv[0], argv.slice(1), { stdin: 'ignore', reject: false, timeout: 15_000 });
-  return result.exitCode === 0;
+  return runCommand({ argv, why: 'preflight probe' }, { timeoutMs: 15_000 }).then(
+    () => true,
+    () => false,
+  );
 }
 
 function safeHost(url: string): string {
