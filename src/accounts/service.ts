@@ -9,7 +9,7 @@ import { AuthError, ForbiddenError, InvalidInputError } from '../errors.js';
 import { hashKey, normalizeKey } from '../licenses/key.js';
 import { redeemRefusal } from '../store/license-errors.js';
 import type { Store, UserRecord, UserSettingsPatch } from '../store/types.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../keyed-lock.js';
 
 /** The token response of redeem and login (field names are the client contract). */
 export interface AuthResult {

@@ -200,6 +200,7 @@ export class Worker {
       await this.o.store.heartbeat(
         { id: this.id, hostname: hostname(), pid: process.pid, instance: this.o.instance ?? null, concurrency: this.o.concurrency, running: this.running.size, stopping: this.stopping },
         this.o.leaseMs,
+        [...this.running.keys()],
       );
     } catch (error) {
       this.report(error, 'heartbeat');

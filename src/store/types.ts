@@ -257,8 +257,11 @@ export interface Store {
   transitionJob(workerId: string, id: number, transition: JobTransition): Promise<JobRecord | undefined>;
   /** Puts this worker's running jobs back in the queue (graceful shutdown). */
   releaseJobs(workerId: string): Promise<number>;
-  /** Upserts the worker's heartbeat and extends the leases of the jobs it runs. */
-  heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number): Promise<void>;
+  /**
+   * Upserts the worker's heartbeat and extends the leases of `jobIds` — the jobs it really
+   * runs now, so a job whose result it failed to record is not kept alive by it.
+   */
+  heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number, jobIds: number[]): Promise<void>;
   removeWorker(id: string): Promise<void>;
   listWorkers(): Promise<WorkerRecord[]>;
   findJob(id: number): Promise<JobRecord | undefined>;

@@ -116,7 +116,7 @@ test('ttops scale workers 3, then 1, drives systemctl and leaves exactly those r
     // `ttops scale` alone: configured vs alive, from the units and the heartbeats.
     const store = await openStore(testConfig(engine.env));
     await store.migrateUp();
-    await store.heartbeat({ id: 'w-1', hostname: 'vps', pid: 4242, instance: '1', concurrency: 16, running: 3, stopping: false }, 10_000);
+    await store.heartbeat({ id: 'w-1', hostname: 'vps', pid: 4242, instance: '1', concurrency: 16, running: 3, stopping: false }, 10_000, []);
     await store.close();
     const view = await ttops(['scale', '--json'], env);
     assert.equal(view.code, 0, view.stderr);

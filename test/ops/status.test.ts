@@ -89,8 +89,8 @@ test('ttops status --json on a SQLite home: services, workers, queue, licenses, 
     await store.revokeLicense(keys[1].id, new Date().toISOString(), by);
     await store.redeemLicense({ keyHash: 'h-redeemed', now: new Date().toISOString(), actor: 'test', account: { kind: 'new', username: 'statususer', passwordHash: 'x' } });
     await store.enqueueJobs([{ kind: 'noop' }, { kind: 'noop' }]);
-    await store.heartbeat({ id: 'w-1', hostname: 'vps', pid: 11, instance: '1', concurrency: 4, running: 0, stopping: false }, 10_000);
-    await store.heartbeat({ id: 'serve-inproc', hostname: 'vps', pid: 12, instance: null, concurrency: 4, running: 0, stopping: false }, 10_000);
+    await store.heartbeat({ id: 'w-1', hostname: 'vps', pid: 11, instance: '1', concurrency: 4, running: 0, stopping: false }, 10_000, []);
+    await store.heartbeat({ id: 'serve-inproc', hostname: 'vps', pid: 12, instance: null, concurrency: 4, running: 0, stopping: false }, 10_000, []);
     await store.close();
 
     makeBackup(path.join(home, 'backups'), '20250101T000000Z', new Date(now - 26 * HOUR));

@@ -75,7 +75,7 @@ for (const { name, make } of ENGINES) {
       await store.claimJobs('alive', 1, 300, ['lease.kept']);
       assert.deepEqual(await store.claimJobs('other', 1, 300, ['lease.test']), [], 'not before the lease ends');
       await new Promise((r) => setTimeout(r, 200));
-      await store.heartbeat({ id: 'alive', hostname: 'h', pid: 1, instance: '1', concurrency: 1, running: 1, stopping: false }, 300);
+      await store.heartbeat({ id: 'alive', hostname: 'h', pid: 1, instance: '1', concurrency: 1, running: 1, stopping: false }, 300, [kept.id]);
       await new Promise((r) => setTimeout(r, 250));
       const stolen = await store.claimJobs('other', 5, 5000, ['lease.test', 'lease.kept']);
       assert.deepEqual(stolen.map((j) => j.id), [job.id], 'the heartbeated job stays with its worker');

@@ -7,7 +7,9 @@
 import type { TelegramSendOptions } from '../telegram-send.js';
 import { sendTelegramMessage } from '../telegram-send.js';
 import type { JobHandler } from '../worker.js';
-import type { Store } from '../../store/types.js';
+import { UnreachableError } from '../../errors.js';
+import { KeyedLock } from '../../keyed-lock.js';
+import type { JobRecord, JobTransition, Store } from '../../store/types.js';
 import { backoffMs, inMs } from '../backoff.js';
 
 export interface NotifyDeps {
@@ -18,7 +20,14 @@ export interface NotifyDeps {
 
 /** Builds the handler. */
 export function notifyHandler(deps: NotifyDeps): JobHandler {
-  return async (job) => {
+  // One send at a time per worker process: if the process dies mid-send, at most one message
+  // can go out twice (Telegram's own rate limit, ~30 messages/s per bot, is the real cap anyway).
+  const oneAtATime = new KeyedLock();
+  return (job) => oneAtATime.run('send', () => deliver(deps, job));
+}
+
+async function deliver(deps: NotifyDeps, job: JobRecord): Promise<JobTransition | void> {
+  {
     const outbox = await deps.store.findOutbox(Number(job.payload.outbox_id));
     if (!outbox || outbox.status !== 'pending') return;
     if (!deps.telegram) {
@@ -28,7 +37,8 @@ export function notifyHandler(deps: NotifyDeps): JobHandler {
     const sent = await sendTelegramMessage(deps.telegram, { chatId: outbox.chatId, text: outbox.message });
     switch (sent.outcome) {
       case 'sent':
-        await deps.store.markOutbox(outbox.id, { status: 'sent', telegramMessageId: sent.messageId });
+        // Telegram has it: record that through a short database outage rather than resend.
+        await markThroughOutage(() => deps.store.markOutbox(outbox.id, { status: 'sent', telegramMessageId: sent.messageId }));
         return;
       case 'unknown':
         await deps.store.markOutbox(outbox.id, { status: 'unknown', lastError: sent.reason });
@@ -43,5 +53,18 @@ export function notifyHandler(deps: NotifyDeps): JobHandler {
         }
         return { status: 'queued', runAt: inMs(backoffMs(job.attempts, sent.retryAfterMs)), lastError: sent.reason, countAttempt: true };
     }
-  };
+  }
+}
+
+/** Retries a write while the store is unreachable, for up to a minute. */
+async function markThroughOutage(write: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof UnreachableError) || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }

@@ -32,7 +32,7 @@ export function makePool(connectionString: string, max = 10): pg.Pool {
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string })?.code ?? '';
   const message = (error as Error)?.message ?? '';
-  return ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08') || /Connection terminated|timeout exceeded when trying to connect/i.test(message);
+  return ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08') || /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed/i.test(message);
 }
 
 /** Re-throws connection failures as UnreachableError, anything else unchanged. */
@@ -49,6 +49,11 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   } catch (error) {
     rethrow(error);
   }
+  // A checked-out client has no pool listener: without ours, the server ending the connection
+  // between two statements (a restart) is an unhandled 'error' event that kills the process.
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken = error);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -58,7 +63,9 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     await client.query('ROLLBACK').catch(() => {});
     rethrow(error);
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    // A broken client is discarded by the pool instead of being handed out again.
+    client.release(broken);
   }
 }
 

@@ -136,8 +136,8 @@ export class PgStore implements Store {
     return jobs.releaseJobs(this.pool, workerId);
   }
 
-  async heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number) {
-    await jobs.heartbeat(this.pool, worker, leaseMs);
+  async heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number, jobIds: number[]) {
+    await jobs.heartbeat(this.pool, worker, leaseMs, jobIds);
   }
 
   async removeWorker(id: string) {

@@ -168,7 +168,7 @@ export async function releaseJobs(pool: pg.Pool, workerId: string): Promise<numb
   return rows.length;
 }
 
-export function heartbeat(pool: pg.Pool, w: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number): Promise<void> {
+export function heartbeat(pool: pg.Pool, w: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number, jobIds: number[]): Promise<void> {
   return withTransaction(pool, async (tx) => {
     await q(
       tx,
@@ -176,7 +176,14 @@ export function heartbeat(pool: pg.Pool, w: Omit<WorkerRecord, 'startedAt' | 'he
        ON CONFLICT (id) DO UPDATE SET running = excluded.running, heartbeat_at = now(), stopping = excluded.stopping, concurrency = excluded.concurrency`,
       [w.id, w.hostname, w.pid, w.instance, w.concurrency, w.running, w.stopping],
     );
-    await q(tx, "UPDATE jobs SET locked_until = now() + make_interval(secs => $2::float8 / 1000), run_at = now() + make_interval(secs => $2::float8 / 1000) WHERE locked_by = $1 AND status = 'running'", [w.id, leaseMs]);
+    // SKIP LOCKED: a row this worker is finishing right now needs no extension, and waiting
+    // for it could deadlock against that completion.
+    await q(
+      tx,
+      `UPDATE jobs SET locked_until = now() + make_interval(secs => $2::float8 / 1000), run_at = now() + make_interval(secs => $2::float8 / 1000)
+       WHERE id IN (SELECT id FROM jobs WHERE id = ANY($3::bigint[]) AND locked_by = $1 AND status = 'running' ORDER BY id FOR UPDATE SKIP LOCKED)`,
+      [w.id, leaseMs, jobIds],
+    );
   });
 }
 

@@ -129,8 +129,8 @@ export class SqliteStore implements Store {
     return jobs.releaseJobs(this.db, workerId);
   }
 
-  async heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number) {
-    jobs.heartbeat(this.db, worker, leaseMs);
+  async heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number, jobIds: number[]) {
+    jobs.heartbeat(this.db, worker, leaseMs, jobIds);
   }
 
   async removeWorker(id: string) {

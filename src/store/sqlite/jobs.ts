@@ -132,7 +132,7 @@ export function releaseJobs(db: SqliteDb, workerId: string): number {
     .run(now, now, workerId).changes;
 }
 
-export function heartbeat(db: SqliteDb, w: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number): void {
+export function heartbeat(db: SqliteDb, w: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>, leaseMs: number, jobIds: number[]): void {
   const now = iso();
   const until = iso(Date.now() + leaseMs);
   db.transaction(() => {
@@ -140,7 +140,7 @@ export function heartbeat(db: SqliteDb, w: Omit<WorkerRecord, 'startedAt' | 'hea
       `INSERT INTO workers (id, hostname, pid, instance, concurrency, running, heartbeat_at, stopping) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET running = excluded.running, heartbeat_at = excluded.heartbeat_at, stopping = excluded.stopping, concurrency = excluded.concurrency`,
     ).run(w.id, w.hostname, w.pid, w.instance, w.concurrency, w.running, now, Number(w.stopping));
-    db.prepare("UPDATE jobs SET locked_until = ?, run_at = ? WHERE locked_by = ? AND status = 'running'").run(until, until, w.id);
+    db.prepare("UPDATE jobs SET locked_until = ?, run_at = ? WHERE locked_by = ? AND status = 'running' AND id IN (SELECT value FROM json_each(?))").run(until, until, w.id, JSON.stringify(jobIds));
   }).immediate();
 }
 

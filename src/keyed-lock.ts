@@ -1,7 +1,8 @@
 /**
  * Serialises work per key inside one process. Redeems of the same license key queue up
- * here so a burst of them costs one password hash, not a hundred; the database's
- * conditional UPDATE still decides the winner across processes.
+ * here so a burst of them costs one password hash, not a hundred (the database's
+ * conditional UPDATE still decides the winner across processes); Telegram sends of one
+ * worker go one at a time, so a crash can cost at most one duplicate message.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
