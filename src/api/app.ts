@@ -49,8 +49,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     // Our onResponse hook logs requests at debug level; Fastify's own info lines are off.
     logController: new LogController({ disableRequestLogging: true }),
-    // nginx on the same host forwards the client address.
-    trustProxy: ['127.0.0.1', '::1'],
+    // Trust exactly one hop, and only from loopback: the nginx in front of us. The address it
+    // appends to X-Forwarded-For is the client; anything a client wrote there itself is not.
+    trustProxy: (address: string, hop: number) => hop === 0 && (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1'),
     bodyLimit: 1024 * 1024,
   });
   const tokens = new TokenIssuer(deps.secrets.jwtSecret, deps.config.jwtTtlDays);

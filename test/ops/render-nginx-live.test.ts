@@ -1,16 +1,21 @@
 /**
- * Runs the rendered TLS config in a real nginx on free ports, in front of a tiny upstream,
- * and checks what clients see: the add_header inheritance trap, CORS, WebSocket upgrade,
- * the ACME webroot and the https redirect.
+ * Runs the rendered TLS config in a real nginx on free ports — in front of a tiny echo
+ * upstream (it shows what nginx forwards and answers WebSocket upgrades, which ttops serve
+ * does not have until the live hub lands) and in front of a real `ttops serve` — and checks
+ * what clients see: the add_header inheritance trap, CORS, WebSocket upgrade, the ACME
+ * webroot, the https redirect, JSON and errors from ttops through the proxy.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { NGINX_FILES, renderNginxTls } from '../../src/ops/render/nginx.js';
+import { startServe } from '../helpers/cli.js';
 import { makeNginxSandbox, writeMainConf, writeTree } from './fixtures/render-helpers.js';
 
 interface Reply { status: number; headers: IncomingHttpHeaders; body: string }
@@ -133,4 +138,53 @@ test('the rendered TLS config serves media, proxies the API and upgrades WebSock
   }
   assert.match(log, /"GET \/v2\/ws HTTP\/1\.1" 101 /);
   assert.doesNotMatch(log, /secret-jwt/, 'tokens in the query string stay out of the access log');
+});
+
+test('the rendered TLS config in front of a real ttops serve: JSON, errors and the client address go through', needsNginx, async (t) => {
+  const home = mkdtempSync(path.join(tmpdir(), 'ttops-nginx-serve-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const server = await startServe({ TTOPS_HOME: home, AUTH_RATE_LIMIT: '2' });
+  t.after(() => server.child.kill('SIGTERM'));
+  const upstreamPort = Number(new URL(server.url).port);
+
+  const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  const box = makeNginxSandbox({ httpPort, httpsPort });
+  t.after(() => rmSync(box.dir, { recursive: true, force: true }));
+  const input = { ...box.input, upstreamPort };
+  writeTree('/', renderNginxTls(input));
+  writeMainConf(box, [`${input.nginxDir}/conf.d/*.conf`, `${input.nginxDir}/${NGINX_FILES.site}`]);
+  const nginx = spawn('nginx', ['-c', box.mainConf, '-p', `${box.dir}/`, '-g', 'daemon off; master_process off;'], { stdio: 'ignore' });
+  t.after(() => nginx.kill('SIGTERM'));
+  await waitForPort(httpsPort);
+  const ca = readFileSync(input.certPath);
+
+  const call = (method: string, pathname: string, body?: object, forwardedFor?: string): Promise<Reply> =>
+    new Promise((resolve, reject) => {
+      const payload = body ? JSON.stringify(body) : undefined;
+      const req = https.request(
+        {
+          host: '127.0.0.1', port: httpsPort, path: pathname, method, servername: input.apiDomain, ca, agent: false,
+          headers: { host: input.apiDomain, ...(payload ? { 'content-type': 'application/json' } : {}), ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+        },
+      );
+      req.on('error', reject).end(payload);
+    });
+
+  const root = await call('GET', '/');
+  assert.equal(root.status, 200);
+  assert.equal(JSON.parse(root.body).service, 'ttops');
+  assert.equal(root.headers['strict-transport-security'], 'max-age=63072000; includeSubDomains');
+  assert.equal(JSON.parse((await call('GET', '/ready')).body).checks.store.status, 'pass');
+  const me = await call('GET', '/v2/auth/me');
+  assert.equal(me.status, 401);
+  assert.equal(JSON.parse(me.body).error.code, 'token_missing');
+  // nginx appends the real client to X-Forwarded-For and ttops trusts only its loopback proxy,
+  // so a client cannot dodge the per-IP limit by sending its own header.
+  const limited = [];
+  for (const spoof of ['1.1.1.1', '2.2.2.2', '3.3.3.3']) limited.push((await call('POST', '/v2/auth/login', { username: 'nobody', password: 'x' }, spoof)).status);
+  assert.deepEqual(limited, [401, 401, 429]);
 });
