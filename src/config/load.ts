@@ -159,7 +159,7 @@ function toConfig(v: Record<string, unknown>, ctx: { cwd: string; envFile?: stri
     videoCostCredits: get('VIDEO_COST_CREDITS', 1),
     jobs: {
       concurrency: get('WORKER_CONCURRENCY', 16),
-      leaseMs: get('JOB_LEASE_SECONDS', 10) * 1000,
+      leaseMs: get('JOB_LEASE_SECONDS', 5) * 1000,
       pollMs: get('JOB_POLL_MS', 1000),
       retentionDays: get('JOB_RETENTION_DAYS', 30),
       kieModel: get('KIE_MODEL', 'sora-2-image-to-video'),
