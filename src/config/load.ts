@@ -158,7 +158,7 @@ function toConfig(v: Record<string, unknown>, ctx: { cwd: string; envFile?: stri
     openai: { apiKey: get<string | undefined>('OPENAI_API_KEY', undefined), baseUrl: stripSlash(get('OPENAI_BASE_URL', 'https://api.openai.com/v1')) },
     videoCostCredits: get('VIDEO_COST_CREDITS', 1),
     jobs: {
-      concurrency: get('WORKER_CONCURRENCY', 16),
+      concurrency: get('WORKER_CONCURRENCY', 64),
       leaseMs: get('JOB_LEASE_SECONDS', 5) * 1000,
       pollMs: get('JOB_POLL_MS', 1000),
       retentionDays: get('JOB_RETENTION_DAYS', 30),

@@ -46,7 +46,7 @@ export const SETTINGS: Setting[] = [
   { name: 'OPENAI_API_KEY', schema: z.string().min(1), default: 'unset', description: 'prompt writing; direct template without it', secret: true },
   { name: 'OPENAI_BASE_URL', schema: url, default: 'https://api.openai.com/v1', description: 'OpenAI-compatible endpoint' },
   { name: 'VIDEO_COST_CREDITS', schema: z.coerce.number().int().min(0), default: '1', description: 'credits one video costs' },
-  { name: 'WORKER_CONCURRENCY', schema: z.coerce.number().int().min(1).max(2000), default: '16', description: 'jobs one worker process runs at once (`--concurrency` overrides)' },
+  { name: 'WORKER_CONCURRENCY', schema: z.coerce.number().int().min(1).max(2000), default: '64', description: 'jobs one worker process runs at once (`--concurrency` overrides)' },
   { name: 'JOB_LEASE_SECONDS', schema: z.coerce.number().int().min(2).max(3600), default: '5', description: 'how long a claim holds a job without a heartbeat; a dead worker\'s jobs run again after this' },
   { name: 'JOB_POLL_MS', schema: z.coerce.number().int().min(10).max(60_000), default: '1000', description: 'how often idle workers look for due jobs besides notifications' },
   { name: 'JOB_RETENTION_DAYS', schema: z.coerce.number().int().min(1).max(3650), default: '30', description: 'finished jobs older than this are deleted' },

@@ -36,6 +36,11 @@ export interface WorkerOptions {
   pollMs: number;
   /** Finished jobs older than this many days are pruned now and then. */
   retentionDays?: number;
+  /**
+   * Only claim these kinds. Unset (ttops's own workers) claims everything: a kind filter makes
+   * PostgreSQL misestimate the claim on an un-analyzed table and sort the whole backlog.
+   */
+  kinds?: string[];
 }
 
 const PRUNE_EVERY_MS = 3600_000;
@@ -119,7 +124,7 @@ export class Worker {
         this.completed = [];
         let jobs: JobRecord[];
         try {
-          jobs = await this.o.store.claimJobs(this.id, free, this.o.leaseMs, Object.keys(this.o.handlers), done);
+          jobs = await this.o.store.claimJobs(this.id, free, this.o.leaseMs, this.o.kinds, done);
         } catch (error) {
           this.completed.push(...done);
           throw error;
@@ -150,8 +155,10 @@ export class Worker {
 
   private async execute(job: JobRecord, started: number): Promise<void> {
     let transition: JobTransition | void;
+    const handler = this.o.handlers[job.kind];
     try {
-      transition = await this.o.handlers[job.kind](job, { workerId: this.id, signal: this.abort.signal });
+      // A kind this version does not know (a newer release enqueued it mid-deploy): leave it for a worker that does.
+      transition = handler ? await handler(job, { workerId: this.id, signal: this.abort.signal }) : { status: 'queued', runAt: inMs(60_000), lastError: `no handler for ${job.kind} in this ttops version` };
     } catch (error) {
       this.o.events.emit('job:error', { job, workerId: this.id, error });
       transition = unexpectedFailure(job, error);

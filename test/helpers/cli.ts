@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The real entry users run (a small sh wrapper around bin/ttops.js). */
 export const BIN = fileURLToPath(new URL('../../../bin/ttops', import.meta.url));
+/** The node entry behind it (for tests that signal the process directly). */
+export const BIN_JS = fileURLToPath(new URL('../../../bin/ttops.js', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -44,11 +46,12 @@ export function startServe(env: Record<string, string>, extraArgs: string[] = []
   });
 }
 
-/** Sends a signal and resolves with the exit code. */
-export function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+/** Sends a signal and resolves with the exit code (or the signal's name if it killed the process). */
+export function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string | null> {
   return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? child.signalCode);
     child.removeAllListeners('exit');
-    child.on('exit', (code) => resolve(code));
+    child.on('exit', (code, killedBy) => resolve(code ?? killedBy));
     child.kill(signal);
   });
 }

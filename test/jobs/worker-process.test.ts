@@ -8,13 +8,14 @@ import http from 'node:http';
 import { test } from 'node:test';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
-import { BIN, cleanEnv, stop } from '../helpers/cli.js';
+import { BIN_JS, cleanEnv, stop } from '../helpers/cli.js';
 import { testConfig } from '../helpers/config.js';
 import { postgresEngine, sqliteEngine, type TestEngine } from '../helpers/engines.js';
 
+/** Starts a worker the way its systemd unit does: node on bin/ttops.js (no sh wrapper). */
 function startWorker(env: Record<string, string>, id: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['worker', '--id', String(id)], { env: cleanEnv({ LOG_LEVEL: 'warn', JOB_POLL_MS: '100', ...env }), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN_JS, 'worker', '--id', String(id)], { env: cleanEnv({ LOG_LEVEL: 'warn', JOB_POLL_MS: '100', ...env }), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => {
       stderr += d;
@@ -51,7 +52,7 @@ test('two worker processes share one SQLite file and drain the queue', async () 
   const jobs = await store.enqueueJobs(Array.from({ length: 300 }, (_, i) => ({ kind: 'noop', payload: { i } })));
   const workers = await Promise.all([startWorker(engine.env, 1), startWorker(engine.env, 2)]);
   try {
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 40_000;
     while ((await store.queueCounts()).succeeded < jobs.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const counts = await store.queueCounts();
     assert.equal(counts.succeeded, 300);

@@ -51,7 +51,7 @@ async function submit(deps: VideoDeps, job: JobRecord, payload: VideoPayload): P
     const model = payload.image_url ? deps.model : deps.model.replace('image-to-video', 'text-to-video');
     const task = await deps.kie.createTask({ model, prompt, imageUrls: payload.image_url ? [payload.image_url] : undefined, callBackUrl: deps.callbackUrl });
     const started: OutboxInsert[] = payload.chat_id && job.orderId ? [{ dedupeKey: `order:${job.orderId}:started`, kind: 'started', chatId: payload.chat_id, message: TEXTS.started(payload.order_size ?? 1), jobId: job.id }] : [];
-    return { status: 'waiting_provider', providerTaskId: task.taskId, payloadPatch: { prompt, key_index: task.keyIndex }, runAt: inMs(deps.pollMs), outbox: started };
+    return { status: 'waiting_provider', providerTaskId: task.taskId, payloadPatch: { prompt, key_index: task.keyIndex }, runAt: inMs(jittered(deps.pollMs)), outbox: started };
   } catch (error) {
     return onProviderError(deps, job, payload, error, { prompt });
   }
@@ -71,7 +71,7 @@ async function poll(deps: VideoDeps, job: JobRecord, payload: VideoPayload): Pro
       if (failure.kind === 'transient') return { status: 'queued', providerTaskId: null, runAt: inMs(backoffMs(job.attempts)), lastError: failure.message, countAttempt: true };
       return fail(deps, job, payload, failure);
     }
-    return { status: 'waiting_provider', runAt: inMs(deps.pollMs) };
+    return { status: 'waiting_provider', runAt: inMs(jittered(deps.pollMs)) };
   } catch (error) {
     return onProviderError(deps, job, payload, error, {}, 'waiting_provider');
   }
@@ -103,6 +103,11 @@ function fail(deps: VideoDeps, job: JobRecord, payload: VideoPayload, failure: P
     refund: job.userId !== null && (payload.cost ?? 0) > 0 ? { userId: job.userId, amount: payload.cost!, reason: failure.code } : undefined,
     outbox,
   };
+}
+
+/** ±20 %: a thousand generations submitted together must not all poll in the same second. */
+function jittered(ms: number): number {
+  return Math.round(ms * (0.8 + Math.random() * 0.4));
 }
 
 function adminAlert(chatId: string, key: string, message: string): OutboxInsert {

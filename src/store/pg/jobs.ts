@@ -23,17 +23,22 @@ async function q(db: Queryable, text: string, values: unknown[] = []): Promise<R
 
 const notify = (db: Queryable) => q(db, `SELECT pg_notify('${JOBS_CHANNEL}', '')`);
 
-/** Inserts many jobs in one statement; rows whose dedupe key exists come back as they are. */
-async function insertJobs(db: Queryable, jobs: NewJob[]): Promise<JobRecord[]> {
+/**
+ * Inserts many jobs in one statement; rows whose dedupe key exists come back as they are.
+ * With `announce`, the same statement sends the NOTIFY (delivered when it commits).
+ */
+async function insertJobs(db: Queryable, jobs: NewJob[], announce = false): Promise<JobRecord[]> {
   if (jobs.length === 0) return [];
   const rows = await q(
     db,
     // run_at defaults to the database's clock, not this host's: hosts may disagree by a little.
-    `INSERT INTO jobs (kind, payload, user_id, order_id, priority, run_at, max_attempts, dedupe_key)
-     SELECT kind, payload, user_id, order_id, priority, coalesce(run_at, now()), max_attempts, dedupe_key
-     FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[])
-          AS t(kind, payload, user_id, order_id, priority, run_at, max_attempts, dedupe_key)
-     ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`,
+    `WITH ins AS (
+       INSERT INTO jobs (kind, payload, user_id, order_id, priority, run_at, max_attempts, dedupe_key)
+       SELECT kind, payload, user_id, order_id, priority, coalesce(run_at, now()), max_attempts, dedupe_key
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[])
+            AS t(kind, payload, user_id, order_id, priority, run_at, max_attempts, dedupe_key)
+       ON CONFLICT (dedupe_key) DO NOTHING RETURNING *)
+     SELECT ins.* FROM ins${announce ? ` CROSS JOIN (SELECT pg_notify('${JOBS_CHANNEL}', '')) AS n` : ''}`,
     [
       jobs.map((j) => j.kind),
       jobs.map((j) => JSON.stringify(j.payload ?? {})),
@@ -66,12 +71,10 @@ async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<
   }
 }
 
-export function enqueueJobs(pool: pg.Pool, jobs: NewJob[]): Promise<JobRecord[]> {
-  return withTransaction(pool, async (tx) => {
-    const created = await insertJobs(tx, jobs);
-    await notify(tx);
-    return created;
-  });
+export async function enqueueJobs(pool: pg.Pool, jobs: NewJob[]): Promise<JobRecord[]> {
+  // One statement, one round trip: the insert and its NOTIFY commit together (a transaction
+  // around them cost two more round trips, most of the enqueue→start p99 at 400 jobs/s).
+  return insertJobs(pool, jobs, true);
 }
 
 export function createOrder(pool: pg.Pool, order: OrderInput): Promise<{ jobs: JobRecord[]; credits: number }> {
