@@ -12,9 +12,15 @@ export interface TokenClaims {
   expiresAt: Date;
 }
 
+/** How many verified tokens to remember: a client sends the same token on every request. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** Signs and verifies tokens with one secret. */
 export class TokenIssuer {
   private readonly key: Uint8Array;
+  // The HMAC check is a quarter of a /me request's CPU; a token that verified once verifies
+  // again, so remember it (expiry is still checked on every use; revocation is the user row's job).
+  private readonly verified = new Map<string, TokenClaims>();
 
   constructor(secret: string, private readonly ttlDays: number) {
     this.key = new TextEncoder().encode(secret);
@@ -35,6 +41,16 @@ export class TokenIssuer {
 
   /** Verifies signature, algorithm and expiry; throws AuthError with a stable code. */
   async verify(token: string): Promise<TokenClaims> {
+    const cached = this.verified.get(token);
+    if (cached && cached.expiresAt.getTime() > Date.now()) return cached;
+    if (cached) this.verified.delete(token);
+    const claims = await this.verifySignature(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifySignature(token: string): Promise<TokenClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
       const userId = Number(payload.sub);
