@@ -34,6 +34,7 @@ export async function runServe(io: Io, globals: GlobalOptions, options: ServeOpt
 
   const store = await openStore(config);
   lifecycle.add('store', () => store.close());
+  let banner = '';
   try {
     // Dev applies pending migrations; prod starts anyway and /ready reports them.
     if (config.env === 'dev') {
@@ -54,12 +55,15 @@ export async function runServe(io: Io, globals: GlobalOptions, options: ServeOpt
     const actualPort = typeof address === 'object' && address ? address.port : port;
     // With --port 0 the OS picks the port; derived public URLs follow it (the app reads this same object).
     if (actualPort !== port) Object.assign(config, withListenAddress(config, host, actualPort));
-    say(io, `ttops serve listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort} (${store.engine}, ${config.env}, ${workerCount} in-process worker(s))`);
+    banner = `ttops serve listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort} (${store.engine}, ${config.env}, ${workerCount} in-process worker(s))`;
   } catch (error) {
     await lifecycle.shutdown();
     throw error;
   }
-  return lifecycle.untilSignal(process, 30_000, (signal) => logger.info({ signal }, 'shutting down'));
+  const stopped = lifecycle.untilSignal(process, 30_000, (signal) => logger.info({ signal }, 'shutting down'));
+  // Announce only once the signal handlers are in place (see worker.ts).
+  say(io, banner);
+  return stopped;
 }
 
 /** Flags override HOST/PORT, and the public URLs derived from them unless set explicitly. */

@@ -34,12 +34,11 @@ export async function runWorker(io: Io, globals: GlobalOptions, options: WorkerC
     [worker] = await startWorkers({ config, store, events: new Events(), logger, count: 1, concurrency: options.concurrency, firstInstance: options.id ?? Number(io.env.WORKER_ID ?? 1) });
     const started = worker;
     lifecycle.add('worker', () => started.stop(GRACE_MS));
-    say(io, `ttops worker ${started.id} running (${store.engine}, concurrency ${options.concurrency ?? config.jobs.concurrency})`);
   } catch (error) {
     await lifecycle.shutdown();
     throw error;
   }
-  return lifecycle.untilSignal(process, GRACE_MS + 10_000, (signal) => {
+  const stopped = lifecycle.untilSignal(process, GRACE_MS + 10_000, (signal) => {
     if (lifecycle.signalsSeen > 1) {
       logger.warn({ signal }, 'second signal: releasing running jobs now');
       worker?.force();
@@ -47,4 +46,8 @@ export async function runWorker(io: Io, globals: GlobalOptions, options: WorkerC
       logger.info({ signal }, 'stopping: no new jobs, finishing running ones');
     }
   });
+  // Announce only once the signal handlers are in place: a supervisor that stops us right
+  // after this line must reach the drain, not SIGTERM's default action.
+  say(io, `ttops worker ${worker.id} running (${store.engine}, concurrency ${options.concurrency ?? config.jobs.concurrency})`);
+  return stopped;
 }
