@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { listMigrationFiles } from '../../src/store/migration-files.js';
 import { postgresEngine, sqliteEngine, type TestEngine } from '../helpers/engines.js';
 import { ttops } from '../helpers/cli.js';
 
@@ -77,7 +78,7 @@ for (const make of [sqliteEngine, postgresEngine]) {
       const runs = await Promise.all([1, 2, 3].map(() => ttops(['--json', 'migrate', 'up'], env)));
       assert.deepEqual(runs.map((r) => r.code), [0, 0, 0], runs.map((r) => r.stderr).join('\n'));
       const applied = runs.flatMap((r) => JSON.parse(r.stdout).applied);
-      assert.deepEqual(applied, ['0001_foundation', '0002_jobs'], 'each migration ran exactly once');
+      assert.deepEqual(applied.sort(), listMigrationFiles(engine.name).map((m) => m.name), 'each migration ran exactly once');
       const ok = await ttops(['--json', 'migrate', 'status', '--check'], env);
       assert.equal(ok.code, 0);
       assert.deepEqual(JSON.parse(ok.stdout).pending, []);

@@ -5,21 +5,30 @@
  */
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import { ACTIVE_STATUSES, applyTransition, insufficientCredits, toJob, toLedger, toOutbox, toUser, toWorker } from '../rows.js';
+import { applyTransition, insufficientCredits, toJob, toLedger, toOutbox, toUser, toWorker } from '../rows.js';
 import type { Actor, JobRecord, JobStatus, JobTransition, NewJob, OrderInput, OutboxInsert, OutboxRecord, UserRecord, WorkerRecord } from '../types.js';
 import { rethrow, withTransaction, type Queryable } from './db.js';
 
 type Row = Record<string, unknown>;
 export const JOBS_CHANNEL = 'ttops_jobs';
-const ACTIVE = ACTIVE_STATUSES as unknown as string[];
 
-async function q(db: Queryable, text: string, values: unknown[] = []): Promise<Row[]> {
+/** A statement the hot path runs often enough to keep parsed and planned on each connection. */
+interface Prepared {
+  name: string;
+  text: string;
+}
+
+async function q(db: Queryable, statement: string | Prepared, values: unknown[] = []): Promise<Row[]> {
   try {
-    return (await db.query(text, values)).rows;
+    return (await db.query(typeof statement === 'string' ? { text: statement, values } : { ...statement, values })).rows;
   } catch (error) {
     rethrow(error);
   }
 }
+
+// Named columns, not `*`: a prepared statement whose result gains a column (a migration while
+// workers run) fails with "cached plan must not change result type".
+const JOB_COLUMNS = ['id', 'kind', 'status', 'payload', 'result', 'user_id', 'order_id', 'priority', 'run_at', 'attempts', 'max_attempts', 'dedupe_key', 'locked_by', 'locked_until', 'provider_task_id', 'error_code', 'last_error', 'refunded', 'created_at', 'updated_at', 'finished_at'];
 
 const notify = (db: Queryable) => q(db, `SELECT pg_notify('${JOBS_CHANNEL}', '')`);
 
@@ -37,7 +46,7 @@ async function insertJobs(db: Queryable, jobs: NewJob[], announce = false): Prom
        SELECT kind, payload, user_id, order_id, priority, coalesce(run_at, now()), max_attempts, dedupe_key
        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::timestamptz[], $7::int[], $8::text[])
             AS t(kind, payload, user_id, order_id, priority, run_at, max_attempts, dedupe_key)
-       ON CONFLICT (dedupe_key) DO NOTHING RETURNING *)
+       ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING *)
      SELECT ins.* FROM ins${announce ? ` CROSS JOIN (SELECT pg_notify('${JOBS_CHANNEL}', '')) AS n` : ''}`,
     [
       jobs.map((j) => j.kind),
@@ -101,24 +110,12 @@ export function createOrder(pool: pg.Pool, order: OrderInput): Promise<{ jobs: J
   });
 }
 
+// Finishes the previous batch and claims the next in one statement: see migration 0003 for
+// the function and why its plan is pinned. A data-modifying CTE there runs exactly once.
+const CLAIM: Prepared = { name: 'ttops_claim_jobs', text: `SELECT ${JOB_COLUMNS.join(', ')} FROM ttops_claim_jobs($1, $2, $3, $4, $5)` };
+
 export async function claimJobs(pool: pg.Pool, workerId: string, limit: number, leaseMs: number, kinds?: string[], completed: number[] = []): Promise<JobRecord[]> {
-  // One statement, one commit: finish the previous batch and claim the next. A data-modifying
-  // CTE runs exactly once even though nothing reads it; `next` skips the ids it finishes.
-  const rows = await q(
-    pool,
-    `WITH done AS (
-       UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), locked_by = NULL, locked_until = NULL
-       WHERE id = ANY($6::bigint[]) AND locked_by = $3 AND status = 'running' RETURNING id),
-     next AS (
-       SELECT id FROM jobs
-       WHERE status = ANY($1::text[]) AND run_at <= now() AND ($5::text[] IS NULL OR kind = ANY($5::text[])) AND id <> ALL($6::bigint[])
-       ORDER BY priority, run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-     UPDATE jobs j SET status = 'running', locked_by = $3, locked_until = now() + make_interval(secs => $4::float8 / 1000),
-            run_at = now() + make_interval(secs => $4::float8 / 1000), updated_at = now(),
-            attempts = j.attempts + (CASE WHEN j.status = 'running' THEN 1 ELSE 0 END)
-     FROM next WHERE j.id = next.id RETURNING j.*`,
-    [ACTIVE, limit, workerId, leaseMs, kinds?.length ? kinds : null, completed],
-  );
+  const rows = await q(pool, CLAIM, [limit, workerId, leaseMs, kinds?.length ? kinds : null, completed]);
   return rows.map(toJob).sort((a, b) => a.priority - b.priority || a.id - b.id);
 }
 
@@ -223,8 +220,13 @@ export async function queueCounts(db: Queryable): Promise<Record<JobStatus, numb
   return counts;
 }
 
+/** Deletes finished jobs older than `before`: a scan, run hourly (no index slows every completion for it). */
 export async function pruneFinishedJobs(db: Queryable, before: string): Promise<number> {
-  return (await q(db, 'DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < $1 RETURNING id', [before])).length;
+  try {
+    return (await db.query('DELETE FROM jobs WHERE finished_at < $1', [before])).rowCount ?? 0;
+  } catch (error) {
+    rethrow(error);
+  }
 }
 
 export function grantCredits(pool: pg.Pool, userId: number, amount: number, reason: string, by: Actor): Promise<number> {
