@@ -31,7 +31,9 @@ const args = process.argv.slice(2);
 fs.appendFileSync(dir + '/calls.jsonl', JSON.stringify(args) + '\\n');
 const file = dir + '/state.json';
 const st = JSON.parse(fs.readFileSync(file, 'utf8'));
-const save = () => fs.writeFileSync(file, JSON.stringify(st));
+// Atomic, and only after a change: ttops runs read-only calls side by side, and a reader
+// that caught a half-written file reported every unit inactive.
+const save = () => { fs.writeFileSync(file + '.' + process.pid, JSON.stringify(st)); fs.renameSync(file + '.' + process.pid, file); };
 const key = args.join(' ');
 if (st.fail[key]) { process.stderr.write(st.fail[key] + '\\n'); process.exit(1); }
 const flags = args.filter((a) => a.startsWith('-'));
@@ -54,7 +56,7 @@ switch (verb) {
   case 'show': { const u = st.units[units[0]] || {}; console.log('ActiveState=' + (u.active ? 'active' : 'inactive')); console.log('UnitFileState=' + (u.enabled ? 'enabled' : 'disabled')); break; }
   default: break;
 }
-save();
+if (['enable', 'disable', 'start', 'restart', 'reload-or-restart', 'stop'].includes(verb)) save();
 `;
 
 /** Installs the stand-in into `dir` (created if needed). */
