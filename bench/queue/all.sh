@@ -11,8 +11,6 @@ export BENCH_TTOPS_ROOT=/tmp/ttops-queue-head # what the helper scripts below im
 $NODE22 bench/queue/run.mjs drain --mode warm --reps "${REPS:-5}" --cap 20 2>&1 | log drain-warm
 $NODE22 bench/queue/run.mjs drain --mode cold --reps "${REPS_COLD:-3}" --cap 20 2>&1 | log drain-cold
 $NODE22 bench/queue/run.mjs latency --reps "${LAT_REPS:-2}" --duration 20 --warmup 3 2>&1 | log latency
-$NODE22 bench/queue/run.mjs latency --reps 2 --rates 400 --cells ttops-c16,ttops-c16-node20,gw-default,gw-batched,pgboss-fast-lc2 --duration 20 --warmup 3 2>&1 | log latency-400-extra
-$NODE22 bench/queue/enqueue-profile.mjs --reps 3 2>&1 | log enqueue-profile
-$NODE22 bench/queue/recovery.mjs --reps 3 --leases 10,5 2>&1 | log recovery
+$NODE22 bench/queue/run.mjs latency --reps 2 --rates 400 --cells ttops-default,before-default,gw-batched,pgboss-fast-lc2 --duration 20 --warmup 3 2>&1 | log latency-400-extra
+$NODE22 bench/queue/recovery.mjs --reps 3 --leases 5 2>&1 | log recovery
 $NODE22 bench/queue/inflight.mjs --build head 2>&1 | log inflight
-$NODE22 bench/queue/claim-profile.mjs 2>&1 | log claim-profile

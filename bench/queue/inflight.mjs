@@ -4,13 +4,13 @@
 // promptly. The worker is startWorkers() with ttops's own handlers (as `ttops worker`) plus
 // a noop handler that reports its start time.
 //
-//   bench/queue/node_modules/.bin/node bench/queue/inflight.mjs [--videos 1000] [--concurrency 16] [--build head|old|fix]
+//   bench/queue/node_modules/.bin/node bench/queue/inflight.mjs [--videos 1000] [--concurrency 64] [--build head|before]
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HERE, NODES, ROOT, createDb, dbUrl, dist, dropDb, forkNode, nextMessage, r1, r2, sleep, waitExit, wallNow } from './lib.mjs';
 
-const { values: opt } = parseArgs({ options: { videos: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '16' }, node: { type: 'string', default: '22' }, poll: { type: 'string', default: '20' }, build: { type: 'string' } } });
+const { values: opt } = parseArgs({ options: { videos: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '64' }, node: { type: 'string', default: '22' }, poll: { type: 'string', default: '20' }, build: { type: 'string' } } });
 const VIDEOS = Number(opt.videos);
 const mod = (rel) => import(pathToFileURL(path.join(ROOT, 'dist', rel)).href);
 const { openStore } = await mod('src/store/open.js');

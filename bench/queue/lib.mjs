@@ -9,14 +9,12 @@ export const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The built ttops the helper scripts use: the repo, or a copy of it (BENCH_TTOPS_ROOT). */
 export const ROOT = process.env.BENCH_TTOPS_ROOT ?? path.resolve(HERE, '../..');
 /**
- * Builds a cell can name (make-copies.sh makes them, outside the repo): `head` = the
- * current checkout compiled, `old` = the dist/ of b688b4e (before the worker fixes of
- * 3d3dcd8), `fix` = `old` plus the one-line lost-wake-up fix.
+ * Builds a cell can name (make-copies.sh makes them, outside the repo): `head` = the current
+ * checkout compiled, `before` = 2156417 compiled (the last commit before the lean claim path).
  */
 export const BUILDS = {
   head: process.env.BENCH_TTOPS_HEAD ?? '/tmp/ttops-queue-head',
-  old: process.env.BENCH_TTOPS_OLD ?? '/tmp/ttops-queue-asis',
-  fix: process.env.BENCH_TTOPS_PATCHED ?? '/tmp/ttops-queue-patched',
+  before: process.env.BENCH_TTOPS_BEFORE ?? '/tmp/ttops-queue-before',
 };
 export const ttopsRoot = (cell) => (cell?.build ? BUILDS[cell.build] : ROOT);
 export const PG_BASE = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';

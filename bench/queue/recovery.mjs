@@ -4,13 +4,13 @@
 // so the lease runs out 2/3·lease … lease after the kill, and B's poll timer (JOB_POLL_MS)
 // finds the jobs (no NOTIFY announces an expired lease).
 //
-//   bench/queue/node_modules/.bin/node bench/queue/recovery.mjs [--reps 3] [--leases 10,5]
+//   bench/queue/node_modules/.bin/node bench/queue/recovery.mjs [--reps 3] [--leases 5]
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HERE, NODES, ROOT, createDb, dbUrl, dist, dropDb, forkNode, mmm, nextMessage, r1, sleep, waitExit, wallNow } from './lib.mjs';
 
-const { values: opt } = parseArgs({ options: { reps: { type: 'string', default: '3' }, leases: { type: 'string', default: '10,5' }, node: { type: 'string', default: '22' } } });
+const { values: opt } = parseArgs({ options: { reps: { type: 'string', default: '3' }, leases: { type: 'string', default: '5' }, node: { type: 'string', default: '22' } } });
 const { openStore } = await import(pathToFileURL(path.join(ROOT, 'dist/src/store/open.js')).href);
 const JOBS = 16;
 

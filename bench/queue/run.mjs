@@ -37,7 +37,8 @@ async function startWorkers(cell, url, mode, onStarts, count = 2) {
   const workers = [];
   for (let i = 1; i <= count; i++) {
     if (cell.system === 'ttops' && mode === 'noop') {
-      const child = spawn(NODES[cell.node], [path.join(ttopsRoot(cell), 'bin/ttops.js'), 'worker', '--id', String(i), '--concurrency', String(cell.concurrency)], {
+      const concurrency = cell.concurrency ? ['--concurrency', String(cell.concurrency)] : [];
+      const child = spawn(NODES[cell.node], [path.join(ttopsRoot(cell), 'bin/ttops.js'), 'worker', '--id', String(i), ...concurrency], {
         cwd: '/tmp',
         env: { ...process.env, ...ttopsEnv(url, cell.env) },
         stdio: ['ignore', 'pipe', 'pipe'],
