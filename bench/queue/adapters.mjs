@@ -39,8 +39,8 @@ async function pgBoss(url, options = {}) {
 
 export const adapters = {
   ttops: {
-    async setup(url) {
-      const store = await ttopsStore(url);
+    async setup(url, cell) {
+      const store = await ttopsStore(url, cell); // the cell's own migrations: `before` has its schema too
       await store.migrateUp();
       await store.close();
     },
