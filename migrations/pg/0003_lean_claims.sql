@@ -17,14 +17,12 @@ DROP INDEX jobs_finished_idx;
 -- install, or autovacuum off) the planner guesses a few dozen due rows and sorts a bitmap scan
 -- of the whole backlog on every claim (16–35 ms at 20,000 queued, against 0.3 ms); with
 -- sorting ruled out, the only plan left walks jobs_claim_idx in order and stops after `lim` rows.
--- The plan is generic, made once per connection: left to choose, plpgsql kept planning a custom
--- one per call (0.39 against 0.24 ms a call at one job). A generic plan needs the statuses
--- literal, so that the partial index provably applies, and `= ANY(ARRAY(...))` to keep the
--- update on the primary key. `done` finds rows by id and worker only (see the PostgreSQL
--- adapter: a status test there walked the claim index instead of the primary key, 18,000 rows
--- per claim, once statistics said few jobs run).
+-- plpgsql keeps the plan per connection; the statuses are literal so that the partial index
+-- provably applies, and `= ANY(ARRAY(...))` keeps the update on the primary key. `done` finds
+-- rows by id and worker only (see the PostgreSQL adapter: a status test there walked the claim
+-- index instead of the primary key, 18,000 rows per claim, once statistics said few jobs run).
 CREATE FUNCTION ttops_claim_jobs(lim integer, worker text, lease_ms double precision, only_kinds text[], done_ids bigint[])
-RETURNS SETOF jobs LANGUAGE plpgsql SET enable_sort = off SET plan_cache_mode = force_generic_plan AS $$
+RETURNS SETOF jobs LANGUAGE plpgsql SET enable_sort = off AS $$
 BEGIN
   RETURN QUERY
   WITH done AS (
