@@ -14,3 +14,4 @@ $NODE22 bench/queue/run.mjs latency --reps "${LAT_REPS:-2}" --duration 20 --warm
 $NODE22 bench/queue/run.mjs latency --reps 2 --rates 400 --cells ttops-default,before-default,gw-batched,pgboss-fast-lc2 --duration 20 --warmup 3 2>&1 | log latency-400-extra
 $NODE22 bench/queue/recovery.mjs --reps 3 --leases 5 2>&1 | log recovery
 $NODE22 bench/queue/inflight.mjs --build head 2>&1 | log inflight
+$NODE22 bench/queue/claim-plan.mjs 2>&1 | log claim-plan

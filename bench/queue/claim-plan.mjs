@@ -29,9 +29,11 @@ try {
   await store.migrateUp();
   await client.connect();
   await store.enqueueJobs(Array.from({ length: N }, () => ({ kind: 'noop' })));
-  await client.query(`PREPARE sel(text[], bigint[], int) AS ${SELECT}`);
   for (const setting of ['enable_sort = on', 'enable_sort = off']) {
     await client.query(`SET ${setting}`);
+    // A cached generic plan keeps the settings it was made under: prepare afresh for each.
+    await client.query('DEALLOCATE ALL');
+    await client.query(`PREPARE sel(text[], bigint[], int) AS ${SELECT}`);
     for (const mode of ['force_custom_plan', 'force_generic_plan']) {
       await client.query(`SET plan_cache_mode = ${mode}`);
       await client.query('BEGIN');
