@@ -15,7 +15,7 @@ DROP INDEX jobs_finished_idx;
 -- The claim: finish the worker's previous batch and lease the next `lim` due jobs, in one
 -- statement. It lives here, not in the adapter, for one setting: without statistics (a fresh
 -- install, or autovacuum off) the planner guesses a few dozen due rows and sorts a bitmap scan
--- of the whole backlog on every claim (16–35 ms at 20,000 queued, against 0.3 ms); with
+-- of the whole backlog on every claim (8–35 ms at 20,000 queued, against 0.1–0.3 ms); with
 -- sorting ruled out, the only plan left walks jobs_claim_idx in order and stops after `lim` rows.
 -- plpgsql keeps the plan per connection; the statuses are literal so that the partial index
 -- provably applies, and `= ANY(ARRAY(...))` keeps the update on the primary key. `done` finds
