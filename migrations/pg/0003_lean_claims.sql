@@ -11,6 +11,10 @@ DROP INDEX jobs_order_idx;
 CREATE INDEX jobs_order_idx ON jobs (order_id) WHERE order_id IS NOT NULL;
 -- Only the hourly prune read this, and it can afford a scan; every completion paid for it.
 DROP INDEX jobs_finished_idx;
+-- The prune's delete sets outbox.job_id to NULL for every job it removes (ON DELETE SET NULL);
+-- without an index each of those is a scan of the outbox: 5,000 jobs against 10,000 outbox rows
+-- took 3.9 s, 68 ms with it.
+CREATE INDEX outbox_job_idx ON outbox (job_id) WHERE job_id IS NOT NULL;
 
 -- The claim: finish the worker's previous batch and lease the next `lim` due jobs, in one
 -- statement. It lives here, not in the adapter, for one setting: without statistics (a fresh
@@ -41,6 +45,7 @@ BEGIN
 END $$;
 
 -- Down Migration
+DROP INDEX outbox_job_idx;
 DROP FUNCTION ttops_claim_jobs(integer, text, double precision, text[], bigint[]);
 CREATE INDEX jobs_finished_idx ON jobs (finished_at) WHERE finished_at IS NOT NULL;
 DROP INDEX jobs_order_idx;

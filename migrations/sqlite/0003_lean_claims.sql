@@ -8,8 +8,13 @@ DROP INDEX jobs_order_idx;
 CREATE INDEX jobs_order_idx ON jobs (order_id) WHERE order_id IS NOT NULL;
 -- Only the hourly prune read this, and it can afford a scan; every completion paid for it.
 DROP INDEX jobs_finished_idx;
+-- The prune's delete sets outbox.job_id to NULL for every job it removes (ON DELETE SET NULL);
+-- without an index each of those is a scan of the outbox: 5,000 jobs against 10,000 outbox rows
+-- took 3.9 s, 68 ms with it (measured on PostgreSQL).
+CREATE INDEX outbox_job_idx ON outbox (job_id) WHERE job_id IS NOT NULL;
 
 -- Down Migration
+DROP INDEX outbox_job_idx;
 CREATE INDEX jobs_finished_idx ON jobs (finished_at) WHERE finished_at IS NOT NULL;
 DROP INDEX jobs_order_idx;
 CREATE INDEX jobs_order_idx ON jobs (order_id);
