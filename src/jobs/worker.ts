@@ -7,9 +7,9 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Events } from '../events.js';
-import { UnreachableError } from '../errors.js';
 import type { JobRecord, JobTransition, Store } from '../store/types.js';
 import { backoffMs, inMs } from './backoff.js';
+import { throughOutage } from './outage.js';
 
 /** What a handler gets besides the job. */
 export interface HandlerContext {
@@ -174,19 +174,13 @@ export class Worker {
 
   /** Records a transition, riding out a short database outage (a restart) before giving up. */
   private async record(jobId: number, transition: JobTransition): Promise<JobRecord | undefined> {
-    const deadline = Date.now() + this.o.leaseMs;
-    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
-      try {
-        const recorded = await this.o.store.transitionJob(this.id, jobId, transition);
-        if (!recorded) this.o.events.emit('job:lease-lost', { jobId, workerId: this.id });
-        return recorded;
-      } catch (error) {
-        if (!(error instanceof UnreachableError) || Date.now() > deadline) {
-          this.report(error, 'record');
-          return undefined;
-        }
-        await new Promise((r) => setTimeout(r, wait));
-      }
+    try {
+      const recorded = await throughOutage(() => this.o.store.transitionJob(this.id, jobId, transition), this.o.leaseMs);
+      if (!recorded) this.o.events.emit('job:lease-lost', { jobId, workerId: this.id });
+      return recorded;
+    } catch (error) {
+      this.report(error, 'record');
+      return undefined;
     }
   }
 

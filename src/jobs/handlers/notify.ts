@@ -7,10 +7,10 @@
 import type { TelegramSendOptions } from '../telegram-send.js';
 import { sendTelegramMessage } from '../telegram-send.js';
 import type { JobHandler } from '../worker.js';
-import { UnreachableError } from '../../errors.js';
 import { KeyedLock } from '../../keyed-lock.js';
 import type { JobRecord, JobTransition, Store } from '../../store/types.js';
 import { backoffMs, inMs } from '../backoff.js';
+import { throughOutage } from '../outage.js';
 
 export interface NotifyDeps {
   store: Store;
@@ -27,44 +27,29 @@ export function notifyHandler(deps: NotifyDeps): JobHandler {
 }
 
 async function deliver(deps: NotifyDeps, job: JobRecord): Promise<JobTransition | void> {
-  {
-    const outbox = await deps.store.findOutbox(Number(job.payload.outbox_id));
-    if (!outbox || outbox.status !== 'pending') return;
-    if (!deps.telegram) {
-      await deps.store.markOutbox(outbox.id, { status: 'failed', lastError: 'TELEGRAM_BOT_TOKEN is not set' });
-      return { status: 'failed', errorCode: 'telegram_not_configured', lastError: 'TELEGRAM_BOT_TOKEN is not set' };
-    }
-    const sent = await sendTelegramMessage(deps.telegram, { chatId: outbox.chatId, text: outbox.message });
-    switch (sent.outcome) {
-      case 'sent':
-        // Telegram has it: record that through a short database outage rather than resend.
-        await markThroughOutage(() => deps.store.markOutbox(outbox.id, { status: 'sent', telegramMessageId: sent.messageId }));
-        return;
-      case 'unknown':
-        await deps.store.markOutbox(outbox.id, { status: 'unknown', lastError: sent.reason });
-        return { status: 'succeeded', errorCode: 'delivery_unknown', lastError: sent.reason };
-      case 'failed':
-        await deps.store.markOutbox(outbox.id, { status: 'failed', lastError: sent.description });
-        return { status: 'failed', errorCode: sent.code, lastError: sent.description };
-      case 'retry':
-        if (job.attempts + 1 >= job.maxAttempts) {
-          await deps.store.markOutbox(outbox.id, { status: 'failed', lastError: sent.reason });
-          return { status: 'failed', errorCode: 'delivery_gave_up', lastError: sent.reason, countAttempt: true };
-        }
-        return { status: 'queued', runAt: inMs(backoffMs(job.attempts, sent.retryAfterMs)), lastError: sent.reason, countAttempt: true };
-    }
+  const outbox = await deps.store.findOutbox(Number(job.payload.outbox_id));
+  if (!outbox || outbox.status !== 'pending') return;
+  if (!deps.telegram) {
+    await deps.store.markOutbox(outbox.id, { status: 'failed', lastError: 'TELEGRAM_BOT_TOKEN is not set' });
+    return { status: 'failed', errorCode: 'telegram_not_configured', lastError: 'TELEGRAM_BOT_TOKEN is not set' };
   }
-}
-
-/** Retries a write while the store is unreachable, for up to a minute. */
-async function markThroughOutage(write: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
-    try {
-      return await write();
-    } catch (error) {
-      if (!(error instanceof UnreachableError) || Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, wait));
-    }
+  const sent = await sendTelegramMessage(deps.telegram, { chatId: outbox.chatId, text: outbox.message });
+  switch (sent.outcome) {
+    case 'sent':
+      // Telegram has it: record that through a short database outage rather than resend.
+      await throughOutage(() => deps.store.markOutbox(outbox.id, { status: 'sent', telegramMessageId: sent.messageId }), 60_000);
+      return;
+    case 'unknown':
+      await deps.store.markOutbox(outbox.id, { status: 'unknown', lastError: sent.reason });
+      return { status: 'succeeded', errorCode: 'delivery_unknown', lastError: sent.reason };
+    case 'failed':
+      await deps.store.markOutbox(outbox.id, { status: 'failed', lastError: sent.description });
+      return { status: 'failed', errorCode: sent.code, lastError: sent.description };
+    case 'retry':
+      if (job.attempts + 1 >= job.maxAttempts) {
+        await deps.store.markOutbox(outbox.id, { status: 'failed', lastError: sent.reason });
+        return { status: 'failed', errorCode: 'delivery_gave_up', lastError: sent.reason, countAttempt: true };
+      }
+      return { status: 'queued', runAt: inMs(backoffMs(job.attempts, sent.retryAfterMs)), lastError: sent.reason, countAttempt: true };
   }
 }

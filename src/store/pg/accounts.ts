@@ -7,18 +7,10 @@ import type pg from 'pg';
 import { licenseNotFound, licenseRevoked, redeemRefusal, usernameTaken } from '../license-errors.js';
 import { SETTINGS_COLUMNS, toAudit, toLicense, toUser } from '../rows.js';
 import type { Actor, AuditRecord, LicenseRecord, LicenseStatus, NewLicense, RedeemInput, UserRecord, UserSettingsPatch } from '../types.js';
-import { isUniqueViolation, rethrow, withTransaction, type Queryable } from './db.js';
+import { isUniqueViolation, q, rethrow, withTransaction, type Queryable } from './db.js';
 
 const USER_COLUMNS =
   'id, username, password_hash, plan, license_expires_at, voice_id, tts_enabled, gift_sounds_enabled, tts_volume, gifts_volume, tiktok_username, telegram_id, credits, token_version, created_at';
-
-async function q(db: Queryable, text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
-  try {
-    return (await db.query(text, values)).rows;
-  } catch (error) {
-    rethrow(error);
-  }
-}
 
 async function audit(db: Queryable, by: Actor, action: string, subject: string, detail: Record<string, unknown>): Promise<void> {
   await q(db, 'INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)', [by.actor, action, subject, JSON.stringify(detail)]);
@@ -127,12 +119,8 @@ export function redeemLicense(pool: pg.Pool, input: RedeemInput): Promise<{ user
 export async function findUserById(db: Queryable, id: number): Promise<UserRecord | undefined> {
   // Named: every authenticated request runs this, so PostgreSQL parses and plans it once per
   // connection. Explicit columns, because a cached `SELECT *` breaks when a migration adds one.
-  try {
-    const { rows } = await db.query({ name: 'ttops_user_by_id', text: `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, values: [id] });
-    return rows[0] && toUser(rows[0]);
-  } catch (error) {
-    rethrow(error);
-  }
+  const [row] = await q(db, { name: 'ttops_user_by_id', text: `SELECT ${USER_COLUMNS} FROM users WHERE id = $1` }, [id]);
+  return row && toUser(row);
 }
 
 export async function findUserByUsername(db: Queryable, username: string): Promise<UserRecord | undefined> {

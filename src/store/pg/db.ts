@@ -41,6 +41,30 @@ export function rethrow(error: unknown): never {
   throw error;
 }
 
+/** A statement run often enough to keep parsed and planned on each connection (by name). */
+export interface Prepared {
+  name: string;
+  text: string;
+}
+
+/** Runs one statement and returns its rows; connection failures become UnreachableError. */
+export async function q(db: Queryable, statement: string | Prepared, values: unknown[] = []): Promise<Record<string, unknown>[]> {
+  return (await run(db, statement, values)).rows;
+}
+
+/** Like `q`, for the row count of a statement whose rows nobody reads. */
+export async function affected(db: Queryable, statement: string | Prepared, values: unknown[] = []): Promise<number> {
+  return (await run(db, statement, values)).rowCount ?? 0;
+}
+
+async function run(db: Queryable, statement: string | Prepared, values: unknown[]): Promise<pg.QueryResult> {
+  try {
+    return await db.query(typeof statement === 'string' ? { text: statement, values } : { ...statement, values });
+  } catch (error) {
+    rethrow(error);
+  }
+}
+
 /** Runs `fn` in a transaction on one pooled client. */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   let client: pg.PoolClient;

@@ -7,24 +7,9 @@ import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
 import { applyTransition, insufficientCredits, toJob, toLedger, toOutbox, toUser, toWorker } from '../rows.js';
 import type { Actor, JobRecord, JobStatus, JobTransition, NewJob, OrderInput, OutboxInsert, OutboxRecord, UserRecord, WorkerRecord } from '../types.js';
-import { rethrow, withTransaction, type Queryable } from './db.js';
+import { affected, q, withTransaction, type Prepared, type Queryable } from './db.js';
 
-type Row = Record<string, unknown>;
 export const JOBS_CHANNEL = 'ttops_jobs';
-
-/** A statement the hot path runs often enough to keep parsed and planned on each connection. */
-interface Prepared {
-  name: string;
-  text: string;
-}
-
-async function q(db: Queryable, statement: string | Prepared, values: unknown[] = []): Promise<Row[]> {
-  try {
-    return (await db.query(typeof statement === 'string' ? { text: statement, values } : { ...statement, values })).rows;
-  } catch (error) {
-    rethrow(error);
-  }
-}
 
 // A worker finds its jobs by id and `locked_by` alone: `locked_by` is set exactly while a job
 // runs (every way out of 'running' clears it). Adding `status = 'running'` would let the planner,
@@ -226,11 +211,7 @@ export async function queueCounts(db: Queryable): Promise<Record<JobStatus, numb
 
 /** Deletes finished jobs older than `before`: a scan, run hourly (no index slows every completion for it). */
 export async function pruneFinishedJobs(db: Queryable, before: string): Promise<number> {
-  try {
-    return (await db.query('DELETE FROM jobs WHERE finished_at < $1', [before])).rowCount ?? 0;
-  } catch (error) {
-    rethrow(error);
-  }
+  return affected(db, 'DELETE FROM jobs WHERE finished_at < $1', [before]);
 }
 
 export function grantCredits(pool: pg.Pool, userId: number, amount: number, reason: string, by: Actor): Promise<number> {
