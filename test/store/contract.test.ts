@@ -32,11 +32,11 @@ for (const { name, make } of ENGINES) {
     });
 
     test('migrations go up, report status, go down and up again', async () => {
-      assert.deepEqual((await store.migrationStatus()).map((m) => m.applied), [false, false, false]);
-      assert.deepEqual(await store.migrateUp(), ['0001_foundation', '0002_jobs', '0003_lean_claims']);
+      assert.deepEqual((await store.migrationStatus()).map((m) => m.applied), [false, false, false, false]);
+      assert.deepEqual(await store.migrateUp(), ['0001_foundation', '0002_jobs', '0003_lean_claims', '0004_claim_plan']);
       assert.deepEqual(await store.migrateUp(), []);
       assert.ok((await store.migrationStatus()).every((m) => m.applied));
-      assert.deepEqual(await store.migrateDown(1), ['0003_lean_claims']);
+      assert.deepEqual(await store.migrateDown(2), ['0004_claim_plan', '0003_lean_claims']);
       // Back on 0002's indexes, the dedupe key still deduplicates.
       const [first] = await store.enqueueJobs([{ kind: 'noop', dedupeKey: 'once' }]);
       const again = await store.enqueueJobs([{ kind: 'noop', dedupeKey: 'once' }, { kind: 'noop' }]);

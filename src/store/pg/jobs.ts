@@ -99,7 +99,7 @@ export function createOrder(pool: pg.Pool, order: OrderInput): Promise<{ jobs: J
   });
 }
 
-// Finishes the previous batch and claims the next in one statement: see migration 0003 for
+// Finishes the previous batch and claims the next in one statement: see migrations 0003 and 0004 for
 // the function and why its plan is pinned. A data-modifying CTE there runs exactly once.
 const CLAIM: Prepared = { name: 'ttops_claim_jobs', text: `SELECT ${JOB_COLUMNS.join(', ')} FROM ttops_claim_jobs($1, $2, $3, $4, $5)` };
 
