@@ -15,3 +15,4 @@ $NODE22 bench/queue/run.mjs latency --reps 2 --rates 400 --cells ttops-default,b
 $NODE22 bench/queue/recovery.mjs --reps 3 --leases 5 2>&1 | log recovery
 $NODE22 bench/queue/inflight.mjs --build head 2>&1 | log inflight
 $NODE22 bench/queue/claim-plan.mjs 2>&1 | log claim-plan
+$NODE22 bench/queue/claim-call.mjs 2>&1 | log claim-call
