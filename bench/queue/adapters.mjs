@@ -1,11 +1,8 @@
 // One adapter per system under test, each through its public API: install the schema,
 // enqueue (bulk and single), count unfinished jobs, and run a worker with a given handler.
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { ttopsRoot } from './lib.mjs';
+import { ttopsModule } from './lib.mjs';
 
-const ttopsModule = (rel, cell) => import(pathToFileURL(path.join(ttopsRoot(cell), 'dist/src', rel)).href);
 const QUEUE = 'noop';
 const quiet = (level) => level === 'error';
 

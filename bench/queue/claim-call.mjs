@@ -8,17 +8,12 @@
 // worker does. Times are per claim call, client side; `jobs` is never analyzed.
 //
 //   node bench/queue/claim-call.mjs [--rounds 2]
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { ROOT, createDb, dbUrl, dist, dropDb, r3 } from './lib.mjs';
+import { dist, r3, ttopsModule, withMigratedDb } from './lib.mjs';
 
 const { values: opt } = parseArgs({ options: { rounds: { type: 'string', default: '2' } } });
-const { openStore } = await import(pathToFileURL(path.join(ROOT, 'dist/src/store/open.js')).href);
-
-const COLUMNS = ['id', 'kind', 'status', 'payload', 'result', 'user_id', 'order_id', 'priority', 'run_at', 'attempts', 'max_attempts', 'dedupe_key', 'locked_by', 'locked_until', 'provider_task_id', 'error_code', 'last_error', 'refunded', 'created_at', 'updated_at', 'finished_at'];
-const FUNCTION = `SELECT ${COLUMNS.join(', ')} FROM ttops_claim_jobs($1, $2, $3, $4, $5)`;
+const { JOB_COLUMNS } = await ttopsModule('store/pg/jobs.js');
+const FUNCTION = `SELECT ${JOB_COLUMNS.join(', ')} FROM ttops_claim_jobs($1, $2, $3, $4, $5)`;
 // The body of ttops_claim_jobs with its arguments as parameters.
 const INLINE = `WITH done AS (
     UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), locked_by = NULL, locked_until = NULL
@@ -32,7 +27,7 @@ const INLINE = `WITH done AS (
          locked_until = now() + make_interval(secs => $3::float8 / 1000), run_at = now() + make_interval(secs => $3::float8 / 1000),
          attempts = j.attempts + (CASE WHEN j.status = 'running' THEN 1 ELSE 0 END)
   WHERE j.id = ANY(ARRAY(SELECT id FROM next))
-  RETURNING ${COLUMNS.map((c) => `j.${c}`).join(', ')}`;
+  RETURNING ${JOB_COLUMNS.map((c) => `j.${c}`).join(', ')}`;
 const FORMS = {
   '0003': { text: FUNCTION, setup: 'ALTER FUNCTION ttops_claim_jobs(integer, text, double precision, text[], bigint[]) RESET enable_seqscan' },
   '0004': { text: FUNCTION },
@@ -59,14 +54,8 @@ async function oneJobClaims(client, claim, calls) {
   return dist(times);
 }
 
-async function measure(form) {
-  const db = 'bq_claim_call';
-  await createDb(db);
-  const store = await openStore({ home: '/tmp', databaseUrl: dbUrl(db) });
-  const client = new pg.Client({ connectionString: dbUrl(db) });
-  try {
-    await store.migrateUp();
-    await client.connect();
+function measure(form) {
+  return withMigratedDb('bq_claim_call', async ({ client }) => {
     if (FORMS[form].setup) await client.query(FORMS[form].setup);
     const claim = claimer(client, FORMS[form].text);
     const quiet = await oneJobClaims(client, claim, 3000);
@@ -76,11 +65,7 @@ async function measure(form) {
     const drainPerSec = 20_000 / ((performance.now() - started) / 1000);
     const after = await oneJobClaims(client, claim, 1000);
     return { form, quietP50: r3(quiet.p50), drainPerSec: Math.round(drainPerSec), afterP50: r3(after.p50), afterP99: r3(after.p99) };
-  } finally {
-    await client.end().catch(() => {});
-    await store.close();
-    await dropDb(db);
-  }
+  });
 }
 
 console.log('| claim | round | one job per claim, 3,000 calls: p50 ms | one loop drains 20,000: jobs/s | then one job per claim: p50 / p99 ms |\n|---|---|---|---|---|');

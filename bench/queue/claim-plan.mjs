@@ -4,16 +4,12 @@
 // and with sorting ruled out, followed by a timed loop of real claims through the store.
 //
 //   node bench/queue/claim-plan.mjs [--n 20000] [--limit 64]
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { ROOT, createDb, dbUrl, dist, dropDb, r2 } from './lib.mjs';
+import { dist, r2, withMigratedDb } from './lib.mjs';
 
 const { values: opt } = parseArgs({ options: { n: { type: 'string', default: '20000' }, limit: { type: 'string', default: '64' } } });
 const N = Number(opt.n);
 const LIMIT = Number(opt.limit);
-const { openStore } = await import(pathToFileURL(path.join(ROOT, 'dist/src/store/open.js')).href);
 
 // The selection inside ttops_claim_jobs, with the same literal statuses and parameters.
 const SELECT = `SELECT id FROM jobs
@@ -21,13 +17,7 @@ const SELECT = `SELECT id FROM jobs
     AND ($1::text[] IS NULL OR kind = ANY($1::text[])) AND id <> ALL($2::bigint[])
   ORDER BY priority, run_at, id LIMIT $3 FOR UPDATE SKIP LOCKED`;
 
-const db = 'bq_claim_plan';
-await createDb(db);
-const store = await openStore({ home: '/tmp', databaseUrl: dbUrl(db) });
-const client = new pg.Client({ connectionString: dbUrl(db) });
-try {
-  await store.migrateUp();
-  await client.connect();
+await withMigratedDb('bq_claim_plan', async ({ store, client }) => {
   await store.enqueueJobs(Array.from({ length: N }, () => ({ kind: 'noop' })));
   for (const setting of ['enable_sort = on', 'enable_sort = off']) {
     await client.query(`SET ${setting}`);
@@ -57,8 +47,4 @@ try {
   }
   const d = dist(times);
   console.log(`store.claimJobs(limit ${LIMIT}) on the un-analyzed table: ${times.length} calls, p50 ${r2(d.p50)} ms, p99 ${r2(d.p99)} ms`);
-} finally {
-  await client.end().catch(() => {});
-  await store.close();
-  await dropDb(db);
-}
+});

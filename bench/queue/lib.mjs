@@ -2,7 +2,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -52,6 +52,29 @@ export async function dropDb(name) {
 }
 
 export const checkpoint = () => withAdmin((c) => c.query('CHECKPOINT'));
+
+/** The built ttops module at `rel` under dist/src, of the cell's build (ROOT without a cell). */
+export const ttopsModule = (rel, cell) => import(pathToFileURL(path.join(ttopsRoot(cell), 'dist/src', rel)).href);
+
+/**
+ * Runs `fn({ store, client })` on a fresh database migrated by ROOT's ttops: `store` is its
+ * store, `client` one plain connection for statements of the probe's own. Drops it after.
+ */
+export async function withMigratedDb(name, fn) {
+  await createDb(name);
+  const { openStore } = await ttopsModule('store/open.js');
+  const store = await openStore({ home: '/tmp', databaseUrl: dbUrl(name) });
+  const client = new pg.Client({ connectionString: dbUrl(name) });
+  try {
+    await store.migrateUp();
+    await client.connect();
+    return await fn({ store, client });
+  } finally {
+    await client.end().catch(() => {});
+    await store.close();
+    await dropDb(name);
+  }
+}
 
 /**
  * Counters for one database: its commits, everyone else's commits (to show how much of the

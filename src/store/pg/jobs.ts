@@ -17,7 +17,7 @@ export const JOBS_CHANNEL = 'ttops_jobs';
 
 // Named columns, not `*`: a prepared statement whose result gains a column (a migration while
 // workers run) fails with "cached plan must not change result type".
-const JOB_COLUMNS = ['id', 'kind', 'status', 'payload', 'result', 'user_id', 'order_id', 'priority', 'run_at', 'attempts', 'max_attempts', 'dedupe_key', 'locked_by', 'locked_until', 'provider_task_id', 'error_code', 'last_error', 'refunded', 'created_at', 'updated_at', 'finished_at'];
+export const JOB_COLUMNS = ['id', 'kind', 'status', 'payload', 'result', 'user_id', 'order_id', 'priority', 'run_at', 'attempts', 'max_attempts', 'dedupe_key', 'locked_by', 'locked_until', 'provider_task_id', 'error_code', 'last_error', 'refunded', 'created_at', 'updated_at', 'finished_at'];
 
 const notify = (db: Queryable) => q(db, `SELECT pg_notify('${JOBS_CHANNEL}', '')`);
 
@@ -110,13 +110,12 @@ export async function claimJobs(pool: pg.Pool, workerId: string, limit: number, 
 
 export async function completeJobs(pool: pg.Pool, workerId: string, ids: number[]): Promise<number> {
   if (ids.length === 0) return 0;
-  const rows = await q(
+  return affected(
     pool,
     `UPDATE jobs SET status = 'succeeded', finished_at = now(), updated_at = now(), locked_by = NULL, locked_until = NULL
-     WHERE id = ANY($1::bigint[]) AND locked_by = $2 RETURNING id`,
+     WHERE id = ANY($1::bigint[]) AND locked_by = $2`,
     [ids, workerId],
   );
-  return rows.length;
 }
 
 export function transitionJob(pool: pg.Pool, workerId: string, id: number, t: JobTransition): Promise<JobRecord | undefined> {
