@@ -4,6 +4,8 @@
  * suite runs against both. Times cross this boundary as ISO-8601 UTC strings.
  */
 
+import type { Bus } from './bus.js';
+
 export type Engine = 'sqlite' | 'postgres';
 export type LicenseStatus = 'active' | 'redeemed' | 'revoked';
 
@@ -199,9 +201,11 @@ export interface WorkerRecord {
   stopping: boolean;
 }
 
-/** The store every service and daemon uses. */
-export interface Store {
+/** What every part of the store shares: the engine, its schema, its bus. */
+export interface StoreCore {
   readonly engine: Engine;
+  /** Publish/subscribe between every process on this database. */
+  readonly bus: Bus;
   /** A round trip to the database; throws UnreachableError when it is down. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -213,7 +217,13 @@ export interface Store {
   migrateDown(count: number): Promise<string[]>;
   /** Tables and their columns, for the engine-parity test and `backup` manifests. */
   describeTables(): Promise<Record<string, string[]>>;
+  /** Row count of every table (backup manifests, status). */
+  countRows(): Promise<Record<string, number>>;
+  listAudit(limit: number): Promise<AuditRecord[]>;
+}
 
+/** License keys: issue, find, revoke, extend, redeem. */
+export interface LicenseStore {
   issueLicenses(licenses: NewLicense[], by: Actor): Promise<LicenseRecord[]>;
   findLicenseByHash(keyHash: string): Promise<LicenseRecord | undefined>;
   findLicenseById(id: number): Promise<LicenseRecord | undefined>;
@@ -231,21 +241,23 @@ export interface Store {
    * precise reason when the key cannot be redeemed.
    */
   redeemLicense(input: RedeemInput): Promise<{ user: UserRecord; license: LicenseRecord }>;
+}
 
+/** Accounts: users by id, name or Telegram id, and their settings. */
+export interface AccountStore {
   findUserById(id: number): Promise<UserRecord | undefined>;
   findUserByUsername(username: string): Promise<UserRecord | undefined>;
   updateUserSettings(id: number, patch: UserSettingsPatch): Promise<UserRecord>;
   updatePasswordHash(id: number, passwordHash: string): Promise<void>;
+  findUserByTelegramId(telegramId: number): Promise<UserRecord | undefined>;
+  /** Creates a Telegram-only user (no username/password) if none has this id. */
+  ensureTelegramUser(telegramId: number): Promise<UserRecord>;
+}
 
-  listAudit(limit: number): Promise<AuditRecord[]>;
-  /** Row count of every table (backup manifests, status). */
-  countRows(): Promise<Record<string, number>>;
-
-  // --- jobs and workers -------------------------------------------------------------
+/** The job queue and the workers that drain it. */
+export interface QueueStore {
   /** Inserts jobs and wakes idle workers; a job whose dedupeKey exists returns the existing row. */
   enqueueJobs(jobs: NewJob[]): Promise<JobRecord[]>;
-  /** Debits `costPerJob × jobs` and creates the jobs in one transaction; 402 insufficient_credits creates nothing. */
-  createOrder(order: OrderInput): Promise<{ jobs: JobRecord[]; credits: number }>;
   /**
    * Claims up to `limit` due jobs with a lease; a job whose lease ran out is due again.
    * `completed` are this worker's plain successes, recorded in the same round trip.
@@ -275,16 +287,25 @@ export interface Store {
   pruneFinishedJobs(before: string): Promise<number>;
   /** Calls `listener` when jobs may be available (NOTIFY on PostgreSQL, in-process on SQLite). */
   onJobsAvailable(listener: () => void): Promise<() => Promise<void>>;
+}
 
-  // --- credits ----------------------------------------------------------------------
+/** Credits: the append-only ledger and the orders that spend it. */
+export interface LedgerStore {
   /** Appends a grant to the ledger and returns the new balance. */
   grantCredits(userId: number, amount: number, reason: string, by: Actor): Promise<number>;
   ledger(userId: number, limit: number): Promise<LedgerEntry[]>;
-  findUserByTelegramId(telegramId: number): Promise<UserRecord | undefined>;
-  /** Creates a Telegram-only user (no username/password) if none has this id. */
-  ensureTelegramUser(telegramId: number): Promise<UserRecord>;
+  /** Debits `costPerJob × jobs` and creates the jobs in one transaction; 402 insufficient_credits creates nothing. */
+  createOrder(order: OrderInput): Promise<{ jobs: JobRecord[]; credits: number }>;
+}
 
-  // --- outbox -----------------------------------------------------------------------
+/** Notifications waiting for (or past) delivery. */
+export interface OutboxStore {
   findOutbox(id: number): Promise<OutboxRecord | undefined>;
   markOutbox(id: number, update: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }): Promise<void>;
 }
+
+/**
+ * The whole store, as daemons open it. Services take only the parts they use
+ * (`AccountStore`, `QueueStore`, …), so a part can be read and tested on its own.
+ */
+export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore {}

@@ -32,13 +32,13 @@ test('/ready passes when migrated and answers 503 naming the pending migration o
   assert.equal(ok.statusCode, 200);
   assert.equal(ok.json().checks.store.status, 'pass');
   assert.equal(ok.json().checks.migrations.status, 'pass');
-  await t.store.migrateDown(2);
+  await t.store.migrateDown(3);
   const pending = await t.app.inject({ method: 'GET', url: '/ready' });
   assert.equal(pending.statusCode, 503);
   assert.match(String(pending.headers['content-type']), /^application\/health\+json/);
   assert.equal(pending.json().status, 'fail');
   assert.equal(pending.json().checks.migrations.status, 'fail');
-  assert.deepEqual(pending.json().checks.migrations.observedValue, ['0003_lean_claims', '0004_claim_plan']);
+  assert.deepEqual(pending.json().checks.migrations.observedValue, ['0003_lean_claims', '0004_claim_plan', '0005_streamers']);
   await t.store.migrateUp();
 });
 

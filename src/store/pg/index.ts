@@ -7,6 +7,7 @@ import { NotFoundError } from '../../errors.js';
 import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, OutboxRecord, RedeemInput, Store, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
+import { PgBus } from './bus.js';
 import { listenForJobs } from './listen.js';
 import { makePool, rethrow } from './db.js';
 import { pgMigrate, pgMigrationStatus } from './migrate.js';
@@ -15,9 +16,11 @@ import { pgMigrate, pgMigrationStatus } from './migrate.js';
 export class PgStore implements Store {
   readonly engine = 'postgres' as const;
   readonly pool: pg.Pool;
+  readonly bus: PgBus;
 
   constructor(readonly databaseUrl: string, poolSize = 10) {
     this.pool = makePool(databaseUrl, poolSize);
+    this.bus = new PgBus(this.pool, databaseUrl);
   }
 
   async ping() {
@@ -29,6 +32,7 @@ export class PgStore implements Store {
   }
 
   async close() {
+    await this.bus.close();
     await this.pool.end();
   }
 

@@ -8,7 +8,15 @@ import pg from 'pg';
 import { JOBS_CHANNEL } from './jobs.js';
 
 /** Subscribes `listener` to job notifications until the returned function is called. */
-export async function listenForJobs(databaseUrl: string, listener: () => void): Promise<() => Promise<void>> {
+export function listenForJobs(databaseUrl: string, listener: () => void): Promise<() => Promise<void>> {
+  return listenChannel(databaseUrl, JOBS_CHANNEL, listener, listener);
+}
+
+/**
+ * LISTENs on `channel` until the returned function is called: `onMessage` gets each payload,
+ * `onConnected` runs after every (re)connect, when anything sent meanwhile is lost.
+ */
+export async function listenChannel(databaseUrl: string, channel: string, onMessage: (payload: string) => void, onConnected: () => void): Promise<() => Promise<void>> {
   let client: pg.Client | undefined;
   let stopped = false;
   let retryMs = 100;
@@ -17,15 +25,15 @@ export async function listenForJobs(databaseUrl: string, listener: () => void): 
   const connect = async (): Promise<void> => {
     if (stopped) return;
     const next = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-    next.on('notification', () => listener());
+    next.on('notification', (message) => onMessage(message.payload ?? ''));
     next.on('error', () => reconnect());
     next.on('end', () => reconnect());
     try {
       await next.connect();
-      await next.query(`LISTEN ${JOBS_CHANNEL}`);
+      await next.query(`LISTEN ${channel}`);
       client = next;
       retryMs = 100;
-      listener();
+      onConnected();
     } catch {
       next.removeAllListeners();
       await next.end().catch(() => {});

@@ -6,6 +6,7 @@ import { NotFoundError } from '../../errors.js';
 import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, OutboxRecord, RedeemInput, Store, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
+import { SqliteBus } from './bus.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './migrate.js';
 
@@ -13,9 +14,11 @@ import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './mig
 export class SqliteStore implements Store {
   readonly engine = 'sqlite' as const;
   readonly db: SqliteDb;
+  readonly bus: SqliteBus;
 
   constructor(readonly file: string) {
     this.db = openSqlite(file);
+    this.bus = new SqliteBus(this.db);
   }
 
   async ping() {
@@ -23,6 +26,7 @@ export class SqliteStore implements Store {
   }
 
   async close() {
+    this.bus.close();
     if (this.db.open) this.db.close();
   }
 

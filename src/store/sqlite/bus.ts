@@ -1,0 +1,79 @@
+/**
+ * The bus on SQLite: processes sharing the file append to `bus_messages` and each reads the
+ * rows after its own cursor. A reader looks only when `PRAGMA data_version` says another
+ * connection committed something, so an idle bus costs one pragma per tick.
+ */
+import { BUS_ROW_TTL_MS, deliver, newOrigin, type Bus, type BusMessage } from '../bus.js';
+import type { SqliteDb } from './db.js';
+
+/** How often subscribers look for new rows: the cross-process latency bound. */
+const TICK_MS = 20;
+
+interface Row {
+  id: number;
+  topic: string;
+  origin: string;
+  payload: string;
+}
+
+/** The SQLite bus of one store. */
+export class SqliteBus implements Bus {
+  readonly origin = newOrigin();
+  private readonly listeners = new Set<(message: BusMessage) => void>();
+  private timer?: NodeJS.Timeout;
+  private cursor = 0;
+  private dataVersion = -1;
+  private lastPrune = 0;
+
+  constructor(private readonly db: SqliteDb) {}
+
+  async publish(topic: string, data: unknown): Promise<void> {
+    this.db.prepare('INSERT INTO bus_messages (topic, origin, payload) VALUES (?, ?, ?)').run(topic, this.origin, JSON.stringify(data));
+    const now = Date.now();
+    if (now - this.lastPrune > BUS_ROW_TTL_MS / 2) {
+      this.lastPrune = now;
+      this.db.prepare(`DELETE FROM bus_messages WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)`).run(`-${BUS_ROW_TTL_MS / 1000} seconds`);
+    }
+  }
+
+  async subscribe(listener: (message: BusMessage) => void): Promise<() => Promise<void>> {
+    this.listeners.add(listener);
+    if (!this.timer) {
+      this.cursor = (this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM bus_messages').get() as { id: number }).id;
+      this.timer = setInterval(() => this.poll(), TICK_MS);
+      this.timer.unref();
+    }
+    return async () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+
+  /** Stops reading (the store closes). */
+  close(): void {
+    this.listeners.clear();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private poll(): void {
+    if (!this.db.open) return;
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    let rows: Row[];
+    try {
+      rows = this.db.prepare('SELECT id, topic, origin, payload FROM bus_messages WHERE id > ? ORDER BY id').all(this.cursor) as Row[];
+    } catch {
+      return; // busy or closing: the next tick tries again
+    }
+    for (const row of rows) {
+      this.cursor = row.id;
+      if (row.origin === this.origin) continue;
+      deliver(this.listeners, { topic: row.topic, origin: row.origin, data: JSON.parse(row.payload) });
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The bus contract on both engines: two stores on one database stand for two processes
+ * (each has its own connections, as separate processes do).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { BusMessage } from '../../src/store/bus.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/types.js';
+import { ENGINES, type TestEngine } from '../helpers/engines.js';
+
+/** Resolves with the first `count` messages `store` receives, or rejects after `ms`. */
+function receive(store: Store, count: number, ms = 3000): Promise<BusMessage[]> {
+  return new Promise((resolve, reject) => {
+    const got: BusMessage[] = [];
+    let stop: (() => Promise<void>) | undefined;
+    const timer = setTimeout(() => reject(new Error(`received ${got.length} of ${count} messages`)), ms);
+    void store.bus
+      .subscribe((message) => {
+        got.push(message);
+        if (got.length === count) {
+          clearTimeout(timer);
+          void stop?.();
+          resolve(got);
+        }
+      })
+      .then((s) => (stop = s));
+  });
+}
+
+for (const { name, make } of ENGINES) {
+  describe(`bus on ${name}`, () => {
+    let engine: TestEngine;
+    let a: Store;
+    let b: Store;
+
+    before(async () => {
+      engine = await make();
+      a = await openStore(engine.settings);
+      await a.migrateUp();
+      b = await openStore(engine.settings);
+    });
+    after(async () => {
+      await a.close();
+      await b.close();
+      await engine.cleanup();
+    });
+
+    test('a message reaches the other process, in order, and never its publisher', async () => {
+      const atA = receive(a, 1, 1000).then(
+        () => 'a received its own message',
+        () => 'ok',
+      );
+      const atB = receive(b, 3);
+      await new Promise((r) => setTimeout(r, 100)); // both subscriptions are live
+      for (const n of [1, 2, 3]) await a.bus.publish('test:ping', { n, text: `ünïcode ${n}` });
+      const messages = await atB;
+      assert.deepEqual(messages.map((m) => [m.topic, m.data]), [1, 2, 3].map((n) => ['test:ping', { n, text: `ünïcode ${n}` }]));
+      assert.ok(messages.every((m) => m.origin === a.bus.origin));
+      assert.equal(await atA, 'ok');
+    });
+
+    test('a message larger than a NOTIFY payload arrives whole', async () => {
+      const big = { blob: 'x'.repeat(50_000) };
+      const atB = receive(b, 1);
+      await new Promise((r) => setTimeout(r, 100));
+      await a.bus.publish('test:big', big);
+      const [message] = await atB;
+      assert.deepEqual(message.data, big);
+    });
+  });
+}
+
+describe('shared events ride the bus', () => {
+  test('broadcast reaches listeners here at once and in the other process', async () => {
+    const { Events } = await import('../../src/events.js');
+    const engine = await ENGINES[0].make();
+    const a = await openStore(engine.settings);
+    await a.migrateUp();
+    const b = await openStore(engine.settings);
+    const here = new Events();
+    const there = new Events();
+    const stops = [await here.connect(a.bus), await there.connect(b.bus)];
+    try {
+      const local: unknown[] = [];
+      here.on('bus:ping', (p) => local.push(p));
+      // The bus's own timers do not hold the process open; this one bounds the wait.
+      let timer: NodeJS.Timeout | undefined;
+      const remote = Promise.race([
+        new Promise((resolve) => there.on('bus:ping', resolve)),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no remote copy within 3 s')), 3000))),
+      ]).finally(() => clearTimeout(timer));
+      here.broadcast('bus:ping', { from: 'a', at: 1 });
+      assert.deepEqual(local, [{ from: 'a', at: 1 }]);
+      assert.deepEqual(await remote, { from: 'a', at: 1 });
+    } finally {
+      for (const stop of stops) await stop();
+      await a.close();
+      await b.close();
+      await engine.cleanup();
+    }
+  });
+});
