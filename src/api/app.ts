@@ -20,6 +20,9 @@ import { jobRoutes } from './routes/jobs.js';
 import { providerRoutes } from './routes/providers.js';
 import { licenseRoutes } from './routes/license.js';
 import { serviceRoutes } from './routes/service.js';
+import { soundRoutes } from './routes/sounds.js';
+import { registerStatic } from './static.js';
+import { SoundService } from '../sounds/service.js';
 
 /** What the app needs from the outside. */
 export interface AppDeps {
@@ -83,5 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { ctx, prefix: '/v2/auth' });
   await app.register(jobRoutes, { ctx, prefix: '/v2/jobs' });
   await app.register(providerRoutes, { ctx, prefix: '/v2/providers' });
+  const sounds = new SoundService(deps.store, deps.config, 50);
+  await app.register(soundRoutes(sounds), { ctx, prefix: '/v2/sounds' });
+  await registerStatic(app, deps.config.mediaDir);
   return app;
 }

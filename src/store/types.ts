@@ -304,8 +304,61 @@ export interface OutboxStore {
   markOutbox(id: number, update: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }): Promise<void>;
 }
 
+/** A streamer's uploaded sound; the file lives at `static/sounds/<userId>/<filename>`. */
+export interface SoundRecord {
+  id: number;
+  userId: number;
+  filename: string;
+  originalName: string | null;
+  format: 'mp3' | 'ogg' | 'wav';
+  size: number;
+  durationMs: number;
+  sha256: string;
+  createdAt: string;
+}
+
+export type NewSound = Omit<SoundRecord, 'id' | 'createdAt'>;
+
+/** Sounds: the rows behind the files; the quota is checked in the insert's transaction. */
+export interface SoundStore {
+  /** Inserts a sound unless the user already has `maxPerUser`; throws ConflictError `sound_quota_exceeded` then. */
+  addSound(sound: NewSound, maxPerUser: number): Promise<SoundRecord>;
+  listSounds(userId: number): Promise<SoundRecord[]>;
+  findSound(userId: number, filename: string): Promise<SoundRecord | undefined>;
+  /** Deletes the row and returns it; undefined when the user has no such sound. */
+  deleteSound(userId: number, filename: string): Promise<SoundRecord | undefined>;
+}
+
+/** A trigger as stored; `actionParams` is the JSON object the API takes. */
+export interface TriggerRecord {
+  id: number;
+  userId: number;
+  eventType: string;
+  conditionKey: string;
+  conditionValue: string;
+  action: 'play_sound' | 'tts' | 'both';
+  actionParams: Record<string, unknown>;
+  enabled: boolean;
+  cooldownSeconds: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type TriggerInput = Pick<TriggerRecord, 'eventType' | 'conditionKey' | 'conditionValue' | 'action' | 'actionParams' | 'enabled' | 'cooldownSeconds'>;
+
+/** Triggers: a streamer's rules, read whole by the live engine. */
+export interface TriggerStore {
+  /** Inserts a trigger unless the user already has `maxPerUser`; throws ConflictError `trigger_quota_exceeded` then. */
+  addTrigger(userId: number, input: TriggerInput, maxPerUser: number): Promise<TriggerRecord>;
+  /** Replaces a trigger of this user; undefined when there is none with this id. */
+  updateTrigger(userId: number, id: number, input: TriggerInput): Promise<TriggerRecord | undefined>;
+  listTriggers(userId: number): Promise<TriggerRecord[]>;
+  /** Deletes a trigger of this user; false when there is none with this id. */
+  deleteTrigger(userId: number, id: number): Promise<boolean>;
+}
+
 /**
  * The whole store, as daemons open it. Services take only the parts they use
  * (`AccountStore`, `QueueStore`, …), so a part can be read and tested on its own.
  */
-export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore {}
+export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore {}

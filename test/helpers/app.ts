@@ -33,3 +33,18 @@ export async function makeTestApp(engine: TestEngine, env: Record<string, string
     },
   };
 }
+
+/** Issues a key and redeems it: a streamer account and its bearer token. */
+export async function makeStreamer(t: TestApp, username: string): Promise<{ token: string; userId: number; auth: { authorization: string } }> {
+  const issued = await t.app.inject({ method: 'POST', url: '/v2/license/issue', headers: { 'admin-api-key': ADMIN_KEY }, payload: { plan: 'pro', ttl_days: 30 } });
+  const redeemed = await t.app.inject({
+    method: 'POST',
+    url: '/v2/auth/redeem-license',
+    headers: { 'x-forwarded-for': `10.9.${username.length}.${username.charCodeAt(0)}` },
+    payload: { username, password: 'correct-horse-battery', license_key: issued.json().key },
+  });
+  if (redeemed.statusCode !== 200) throw new Error(`redeem failed: ${redeemed.body}`);
+  const token = redeemed.json().access_token as string;
+  const me = await t.app.inject({ method: 'GET', url: '/v2/auth/me', headers: { authorization: `Bearer ${token}` } });
+  return { token, userId: me.json().id as number, auth: { authorization: `Bearer ${token}` } };
+}

@@ -4,9 +4,10 @@
  */
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, OutboxRecord, RedeemInput, Store, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, NewSound, OutboxRecord, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
+import * as streamers from './streamers.js';
 import { PgBus } from './bus.js';
 import { listenForJobs } from './listen.js';
 import { makePool, rethrow } from './db.js';
@@ -202,5 +203,37 @@ export class PgStore implements Store {
 
   async markOutbox(id: number, update: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }) {
     await jobs.markOutbox(this.pool, id, update);
+  }
+
+  async addSound(sound: NewSound, maxPerUser: number) {
+    return streamers.addSound(this.pool, sound, maxPerUser);
+  }
+
+  async listSounds(userId: number) {
+    return streamers.listSounds(this.pool, userId);
+  }
+
+  async findSound(userId: number, filename: string) {
+    return streamers.findSound(this.pool, userId, filename);
+  }
+
+  async deleteSound(userId: number, filename: string) {
+    return streamers.deleteSound(this.pool, userId, filename);
+  }
+
+  async addTrigger(userId: number, input: TriggerInput, maxPerUser: number) {
+    return streamers.addTrigger(this.pool, userId, input, maxPerUser);
+  }
+
+  async updateTrigger(userId: number, id: number, input: TriggerInput) {
+    return streamers.updateTrigger(this.pool, userId, id, input);
+  }
+
+  async listTriggers(userId: number) {
+    return streamers.listTriggers(this.pool, userId);
+  }
+
+  async deleteTrigger(userId: number, id: number) {
+    return streamers.deleteTrigger(this.pool, userId, id);
   }
 }

@@ -3,9 +3,10 @@
  * synchronous and fast; the Store interface is async so both adapters look the same.
  */
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, OutboxRecord, RedeemInput, Store, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, NewSound, OutboxRecord, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
+import * as streamers from './streamers.js';
 import { SqliteBus } from './bus.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './migrate.js';
@@ -199,5 +200,37 @@ export class SqliteStore implements Store {
 
   async markOutbox(id: number, update: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }) {
     jobs.markOutbox(this.db, id, update);
+  }
+
+  async addSound(sound: NewSound, maxPerUser: number) {
+    return streamers.addSound(this.db, sound, maxPerUser);
+  }
+
+  async listSounds(userId: number) {
+    return streamers.listSounds(this.db, userId);
+  }
+
+  async findSound(userId: number, filename: string) {
+    return streamers.findSound(this.db, userId, filename);
+  }
+
+  async deleteSound(userId: number, filename: string) {
+    return streamers.deleteSound(this.db, userId, filename);
+  }
+
+  async addTrigger(userId: number, input: TriggerInput, maxPerUser: number) {
+    return streamers.addTrigger(this.db, userId, input, maxPerUser);
+  }
+
+  async updateTrigger(userId: number, id: number, input: TriggerInput) {
+    return streamers.updateTrigger(this.db, userId, id, input);
+  }
+
+  async listTriggers(userId: number) {
+    return streamers.listTriggers(this.db, userId);
+  }
+
+  async deleteTrigger(userId: number, id: number) {
+    return streamers.deleteTrigger(this.db, userId, id);
   }
 }
