@@ -4,6 +4,7 @@
  * on `listener:error` and the loop that emitted goes on.
  */
 import { EventEmitter } from 'node:events';
+import type { ServerMessage } from './live/protocol.js';
 import type { Bus } from './store/bus.js';
 import type { JobRecord } from './store/types.js';
 
@@ -30,6 +31,10 @@ export interface EventMap {
 export interface SharedEventMap {
   /** A test message: the bus round trip in tests and health probes. */
   'bus:ping': { from: string; at: number };
+  /** Messages for every WebSocket of a streamer, on whichever process holds them. */
+  'live:out': { userId: number; messages: ServerMessage[] };
+  /** A streamer's triggers changed: processes running their live session reload them. */
+  'triggers:changed': { userId: number };
 }
 
 /** Bus topic prefix of shared events (other bus topics are not events). */
@@ -63,7 +68,7 @@ export class Events {
    * is down loses the remote copy only: it is reported on `listener:error`, never thrown.
    */
   broadcast<K extends keyof SharedEventMap>(event: K, payload: SharedEventMap[K]): void {
-    this.emit(event, payload);
+    this.emit(event, payload as AllEvents[K]);
     this.bus?.publish(`${SHARED_PREFIX}${event}`, payload).catch((error: unknown) => this.emit('listener:error', { event, error }));
   }
 
@@ -72,7 +77,7 @@ export class Events {
     this.bus = bus;
     const stop = await bus.subscribe((message) => {
       if (!message.topic.startsWith(SHARED_PREFIX)) return;
-      this.emit(message.topic.slice(SHARED_PREFIX.length) as keyof SharedEventMap, message.data as SharedEventMap[keyof SharedEventMap]);
+      this.emit(message.topic.slice(SHARED_PREFIX.length) as keyof SharedEventMap, message.data as AllEvents[keyof SharedEventMap]);
     });
     return async () => {
       this.bus = undefined;

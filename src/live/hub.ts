@@ -1,0 +1,128 @@
+/**
+ * The WebSocket hub: a streamer's sockets on this process, grouped by user. Messages for a
+ * user arrive from any process through the shared `live:out` event and go to every socket
+ * of that user here. Each socket is pinged well inside nginx's 60 s idle limit, and a socket
+ * that stops reading is closed rather than allowed to grow memory without bound.
+ */
+import type { WebSocket } from 'ws';
+import type { Events } from '../events.js';
+import { WS_CLOSE, type ServerMessage } from './protocol.js';
+
+/** Hub timings and limits. */
+export interface HubOptions {
+  /** Ping interval; a socket that has not answered the previous ping by then is dropped. */
+  pingMs: number;
+  /** Bytes queued for one socket before it counts as too slow. */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_HUB_OPTIONS: HubOptions = { pingMs: 25_000, maxBufferedBytes: 1024 * 1024 };
+
+interface Client {
+  socket: WebSocket;
+  alive: boolean;
+}
+
+/** Callbacks for the first socket of a user arriving and the last one leaving. */
+export interface PresenceListener {
+  joined(userId: number): void;
+  left(userId: number): void;
+}
+
+/** Sockets by user, fed by the shared event map. */
+export class Hub {
+  private readonly clients = new Map<number, Set<Client>>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly stopListening: () => void;
+  private presence?: PresenceListener;
+
+  constructor(
+    private readonly events: Events,
+    private readonly options: HubOptions = DEFAULT_HUB_OPTIONS,
+  ) {
+    this.stopListening = events.on('live:out', ({ userId, messages }) => this.deliver(userId, messages));
+    this.timer = setInterval(() => this.pingAll(), options.pingMs);
+    this.timer.unref();
+  }
+
+  /** Who learns when a user's first socket arrives and the last one leaves (the live sessions). */
+  onPresence(listener: PresenceListener): void {
+    this.presence = listener;
+  }
+
+  /** Number of open sockets (metrics). */
+  get size(): number {
+    let n = 0;
+    for (const set of this.clients.values()) n += set.size;
+    return n;
+  }
+
+  /** Whether this process has sockets of `userId`. */
+  has(userId: number): boolean {
+    return (this.clients.get(userId)?.size ?? 0) > 0;
+  }
+
+  /** Adopts an authenticated socket of `userId`; it leaves the hub when it closes. */
+  add(userId: number, socket: WebSocket, greeting: ServerMessage[] = []): void {
+    const client: Client = { socket, alive: true };
+    let set = this.clients.get(userId);
+    const first = !set || set.size === 0;
+    if (!set) this.clients.set(userId, (set = new Set()));
+    set.add(client);
+    socket.on('pong', () => (client.alive = true));
+    socket.on('close', () => this.remove(userId, client));
+    socket.on('error', () => socket.terminate());
+    // Clients only listen; anything they send is ignored rather than buffered.
+    socket.on('message', () => {});
+    for (const message of greeting) this.send(client, JSON.stringify(message));
+    if (first) this.presence?.joined(userId);
+  }
+
+  /** Sends messages to every socket of `userId` on this process. */
+  deliver(userId: number, messages: ServerMessage[]): void {
+    const set = this.clients.get(userId);
+    if (!set || set.size === 0) return;
+    const texts = messages.map((m) => JSON.stringify(m));
+    for (const client of set) for (const text of texts) this.send(client, text);
+  }
+
+  /** Closes every socket (shutdown) and stops the ping loop. */
+  close(): void {
+    clearInterval(this.timer);
+    this.stopListening();
+    for (const set of this.clients.values()) for (const client of set) client.socket.close(WS_CLOSE.goingAway, 'server shutting down');
+    this.clients.clear();
+  }
+
+  private send(client: Client, text: string): void {
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    if (client.socket.bufferedAmount > this.options.maxBufferedBytes) {
+      client.socket.close(WS_CLOSE.tooSlow, 'too slow: reconnect');
+      client.socket.terminate();
+      return;
+    }
+    client.socket.send(text);
+  }
+
+  private remove(userId: number, client: Client): void {
+    const set = this.clients.get(userId);
+    if (!set?.delete(client)) return;
+    if (set.size === 0) {
+      this.clients.delete(userId);
+      this.presence?.left(userId);
+    }
+  }
+
+  private pingAll(): void {
+    for (const set of this.clients.values()) {
+      for (const client of set) {
+        if (!client.alive) {
+          client.socket.terminate();
+          continue;
+        }
+        client.alive = false;
+        client.socket.ping();
+      }
+    }
+  }
+}
