@@ -31,11 +31,11 @@ export function cleanTtsText(raw: string, options: CleanOptions = {}): string {
   const maxChars = options.maxChars ?? DEFAULT_TTS_MAX_CHARS;
   let text = raw
     .normalize('NFKC') // NFC plus compatibility folding: 𝓱𝓲 and ｈｉ become hi, so banned words and speech see letters
-    .replace(/\p{Cf}/gu, '') // zero-width and bidi marks: invisible, and used to split banned words
+    .replace(/[^\P{Cf}\u200d]|\u200d(?!\p{Extended_Pictographic})/gu, '') // invisible marks that split banned words; emoji joiners stay
     .replace(/[\p{Cc}\u2028\u2029]/gu, ' '); // NUL, newlines, escapes
   text = text.replace(URL_PATTERNS[0]!, '$1');
   for (const pattern of URL_PATTERNS.slice(1)) text = text.replace(pattern, ' ');
-  text = text.replace(/([^\p{M}\p{N}]\p{M}*)\1{2,}/gu, '$1$1'); // "ааааа!!!!!" → "аа!!", but 1000 stays
+  text = collapseRepeats(text);
   text = removeBannedWords(text, options.bannedWords ?? [], options.bannedReplacement ?? '');
   text = text.replace(/\(\s*\)|\[\s*\]|<\s*>/gu, ' ').replace(/\s+/gu, ' ').trim();
   return capLength(text, maxChars);
@@ -75,6 +75,19 @@ function capLength(text: string, max: number): string {
   const lastSpace = cut.lastIndexOf(' ');
   const kept = lastSpace >= Math.floor(max * 0.8) ? cut.slice(0, lastSpace) : cut;
   return kept.join('').trim();
+}
+
+/** Keeps at most two of any character in a row ("ааааа!!!!! 😂😂😂" → "аа!! 😂😂"); digits stay (1000). */
+function collapseRepeats(text: string): string {
+  let out = '';
+  let previous = '';
+  let run = 0;
+  for (const { segment } of segmenter.segment(text)) {
+    run = segment === previous ? run + 1 : 1;
+    previous = segment;
+    if (run <= 2 || /^\p{N}$/u.test(segment)) out += segment;
+  }
+  return out;
 }
 
 function escapeRegExp(text: string): string {
