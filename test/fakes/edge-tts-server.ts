@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import type http from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startHttpServer, type StartedServer } from './http.js';
@@ -114,7 +114,7 @@ export async function startFakeEdgeTts(options: { audio?: Buffer } = {}): Promis
     ws.send(text(id, 'turn.end', '{}'));
   };
 
-  started.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+  started.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const current = queue.shift() ?? mode;
     const query = new URL(req.url ?? '/', 'http://fake').searchParams;
     const gec = query.get('Sec-MS-GEC');
@@ -123,7 +123,7 @@ export async function startFakeEdgeTts(options: { audio?: Buffer } = {}): Promis
     calls.push(call);
     const status = current.kind === 'reject' ? (current.status ?? 403) : tokenValid ? 0 : 403;
     if (status !== 0) {
-      socket.end(`HTTP/1.1 ${status} Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
