@@ -1,0 +1,41 @@
+/**
+ * `GET /v2/ws?token=JWT`: a streamer's live socket. The token is checked after the upgrade
+ * so that a refusal reaches the client as a close code it can act on (browsers hide the
+ * status of a refused upgrade); the codes are in `src/live/protocol.ts`.
+ */
+import websocket from '@fastify/websocket';
+import type { FastifyPluginAsync } from 'fastify';
+import { isTtopsError } from '../../errors.js';
+import type { Hub } from '../../live/hub.js';
+import { WS_CLOSE, type ServerMessage } from '../../live/protocol.js';
+import type { UserRecord } from '../../store/types.js';
+import type { AppContext } from '../app.js';
+
+/** The close code for a failed authentication. */
+function closeCodeFor(error: unknown): number {
+  const code = isTtopsError(error) ? error.code : '';
+  if (code === 'token_expired') return WS_CLOSE.tokenExpired;
+  if (code === 'license_expired') return WS_CLOSE.licenseExpired;
+  return WS_CLOSE.tokenInvalid;
+}
+
+/** What a socket hears first: where the live source stands for this user. */
+export type Greeting = (user: UserRecord) => ServerMessage[];
+
+/** Registers `/v2/ws`. */
+export function wsRoutes(hub: Hub, greeting: Greeting): FastifyPluginAsync<{ ctx: AppContext }> {
+  return async (app, { ctx }) => {
+    await app.register(websocket, { options: { maxPayload: 4096 } });
+    app.get<{ Querystring: { token?: string } }>('/ws', { websocket: true }, async (socket, request) => {
+      const token = typeof request.query.token === 'string' ? request.query.token : '';
+      if (!token) return socket.close(WS_CLOSE.tokenMissing, 'token_missing: pass ?token=<access_token>');
+      let user: UserRecord;
+      try {
+        user = await ctx.accounts.authenticate(token);
+      } catch (error) {
+        return socket.close(closeCodeFor(error), isTtopsError(error) ? error.code : 'token_invalid');
+      }
+      hub.add(user.id, socket, greeting(user));
+    });
+  };
+}
