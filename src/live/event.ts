@@ -151,12 +151,20 @@ export function parseLiveEvent(input: unknown, options: ParseEventOptions = {}):
 
 /** One sentence naming the first bad field(s). */
 function describeIssues(error: z.ZodError, type: string): string {
-  const parts = error.issues.slice(0, 3).map((issue) => {
+  const parts = error.issues.slice(0, 3).map((raw) => {
+    const issue = unwrapUnion(raw);
     if (issue.code === 'unrecognized_keys') {
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')} for a ${type} event`;
     }
     const field = issue.path.join('.') || 'event';
-    return `\`${field}\` ${issue.message === 'Required' ? 'is required' : issue.message.toLowerCase()}`;
+    return `\`${field}\` ${issue.message === 'Required' ? 'is required' : issue.message.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`;
   });
   return `Invalid ${type} event: ${parts.join('; ')}.`;
+}
+
+/** For a field that accepts several forms, the complaint of the form the value was meant as. */
+export function unwrapUnion(issue: z.ZodIssue): z.ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const inner = issue.unionErrors.flatMap((e) => e.issues);
+  return inner.find((i) => i.code !== 'invalid_type' && i.code !== 'invalid_literal') ?? inner[0] ?? issue;
 }

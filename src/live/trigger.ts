@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
+import { unwrapUnion } from './event.js';
 
 /** Event types a trigger can listen to (viewers and stream_end drive stats, not actions). */
 export const TRIGGER_EVENT_TYPES = ['gift', 'chat', 'like', 'follow', 'share', 'join', 'subscribe'] as const;
@@ -113,9 +114,9 @@ const fail = (message: string): never => {
 export function parseTriggerInput(body: unknown): TriggerInput {
   const parsed = BODY.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = unwrapUnion(parsed.error.issues[0]);
     const where = issue.path.join('.') || 'body';
-    fail(issue.code === 'unrecognized_keys' ? `Invalid trigger: unknown field(s) ${issue.keys.join(', ')} in ${where}.` : `Invalid trigger: \`${where}\` ${issue.message.toLowerCase()}.`);
+    fail(issue.code === 'unrecognized_keys' ? `Invalid trigger: unknown field(s) ${issue.keys.join(', ')} in ${where}.` : `Invalid trigger: \`${where}\` ${issue.message.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}.`);
   }
   const b = parsed.data!;
   const keys = CONDITION_KEYS[b.event_type];
