@@ -65,7 +65,7 @@ export type LiveEvent = GiftEvent | ChatEvent | LikeEvent | ViewersEvent | Simpl
 const text = (max: number) =>
   z.string({ invalid_type_error: 'must be a string' }).max(max, `must be at most ${max} characters`).regex(/^[^\u0000]*$/, 'must not contain NUL bytes');
 const int = (min: number, max: number) =>
-  z.number({ invalid_type_error: 'must be a number' }).finite('must be finite').int('must be a whole number').min(min).max(max);
+  z.number({ invalid_type_error: 'must be a number' }).finite('must be finite').int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 /** An id: a string, or a JSON number only while it is exact (20-digit numbers lose digits). */
 const idField = (pattern: RegExp, what: string) =>
   z.union([
@@ -119,7 +119,7 @@ const LENIENT = schemaFor(false);
 
 /** Options of `parseLiveEvent`. */
 export interface ParseEventOptions {
-  /** Refuse unknown fields (simulate bodies); otherwise they are dropped (replay files). */
+  /** Refuse unknown fields (simulate bodies, replay files); otherwise they are dropped. */
   strict?: boolean;
   /** Clock for a missing `at` (epoch ms). */
   now?: number;
@@ -151,7 +151,8 @@ export function parseLiveEvent(input: unknown, options: ParseEventOptions = {}):
 
 /** One sentence naming the first bad field(s). */
 function describeIssues(error: z.ZodError, type: string): string {
-  const parts = error.issues.slice(0, 3).map((raw) => {
+  const firstPerField = error.issues.filter((issue, i, all) => all.findIndex((o) => o.path.join('.') === issue.path.join('.')) === i);
+  const parts = firstPerField.slice(0, 3).map((raw) => {
     const issue = unwrapUnion(raw);
     if (issue.code === 'unrecognized_keys') {
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')} for a ${type} event`;

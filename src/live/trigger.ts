@@ -83,7 +83,7 @@ export interface Trigger extends TriggerInput {
 
 const str = (max: number) =>
   z.string({ invalid_type_error: 'must be a string' }).max(max, `must be at most ${max} characters`).regex(/^[^\u0000]*$/, 'must not contain NUL bytes');
-const int = (min: number, max: number) => z.number({ invalid_type_error: 'must be a number' }).finite().int('must be a whole number').min(min).max(max);
+const int = (min: number, max: number) => z.number({ invalid_type_error: 'must be a number' }).finite().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
 const BODY = z
   .object({

@@ -63,7 +63,7 @@ for (const [name, input, pattern] of hostile) {
   test(`event: refuses ${name}`, () => refused(input, pattern));
 }
 
-test('event: lenient parsing (replay files) drops unknown fields but keeps every other rule', () => {
+test('event: lenient parsing (non-simulate input) drops unknown fields but keeps every other rule', () => {
   assert.deepEqual(parse({ event_type: 'follow', colour: 'red', msg_id: 'a' }, false), { event_type: 'follow', msg_id: 'a', at: NOW, user_id: '', unique_id: '', nickname: '' });
   refused({ event_type: 'viewers', viewer_count: Infinity, extra: 1 }, /viewer_count/, false);
   refused({ event_type: 'chat', comment: '\u0000' }, /NUL/, false);
