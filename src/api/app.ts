@@ -23,6 +23,11 @@ import { serviceRoutes } from './routes/service.js';
 import { soundRoutes } from './routes/sounds.js';
 import { registerStatic } from './static.js';
 import { SoundService } from '../sounds/service.js';
+import { Events } from '../events.js';
+import { Hub } from '../live/hub.js';
+import { TriggerService } from '../live/triggers.js';
+import { triggerRoutes } from './routes/triggers.js';
+import { wsRoutes } from './routes/ws.js';
 
 /** What the app needs from the outside. */
 export interface AppDeps {
@@ -33,6 +38,8 @@ export interface AppDeps {
   logger?: Logger | false;
   /** Extra readiness checks (worker heartbeat, …) beyond store and migrations. */
   readyChecks?: ReadyCheck[];
+  /** The process's event map (connected to the store's bus by `serve`); a private one by default. */
+  events?: Events;
 }
 
 /** Everything route plugins share. */
@@ -89,5 +96,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const sounds = new SoundService(deps.store, deps.config, 50);
   await app.register(soundRoutes(sounds), { ctx, prefix: '/v2/sounds' });
   await registerStatic(app, deps.config.mediaDir);
+  const events = deps.events ?? new Events();
+  await app.register(triggerRoutes(new TriggerService(deps.store, events, 100)), { ctx, prefix: '/v2/triggers' });
+  const hub = new Hub(events);
+  app.addHook('onClose', async () => hub.close());
+  await app.register(wsRoutes(hub, () => [{ type: 'status', status: 'offline' }]), { ctx, prefix: '/v2' });
   return app;
 }
