@@ -114,13 +114,15 @@ export async function interruptible<T>(what: string, work: () => Promise<T>, opt
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.graceMs ?? 10_000)));
     const outcome = await Promise.race([settled, forced.then(() => undefined), grace.then(() => undefined)]);
     clearTimeout(timer);
+    // Finished anyway (the signal came during its last, uninterruptible moments): report what happened.
+    if (outcome?.ok) return outcome.value;
     const notes = await drain(scope);
     if (outcome && !outcome.ok && outcome.error instanceof InterruptedError && outcome.error !== scope.controller.signal.reason) {
       throw outcome.error;
     }
     const undone = notes.length ? `; ${notes.join('; ')}` : '';
     const unfinished = outcome ? '' : '; it did not stop in time, so some of its work may still be running';
-    throw new InterruptedError(`${what} was interrupted (${signalled})${undone}${unfinished}.`, { cause: outcome && !outcome.ok ? outcome.error : undefined });
+    throw new InterruptedError(`${what} was interrupted (${signalled})${undone}${unfinished}.`, { cause: outcome?.error });
   } finally {
     for (const [s, h] of handlers) source.off(s, h);
   }
