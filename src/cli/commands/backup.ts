@@ -49,7 +49,9 @@ export async function runBackupVerify(io: Io, globals: GlobalOptions, id: string
   const config = commandConfig(io, globals);
   const { verifyBackup } = await import('../../ops/backup/verify.js');
   const dir = backupDir(io, config, options.dir);
-  const result = await interruptible('backup verify', () => verifyBackup(config, id, { dir, restore: options.restore, progress: progressFor(io, globals) }));
+  // Without a terminal verify stays as scripts know it: one result line, or one error line.
+  const progress = progressFor(io, globals);
+  const result = await interruptible('backup verify', () => verifyBackup(config, id, { dir, restore: options.restore, progress: { ...progress, quiet: progress.quiet || !progress.fancy } }));
   printResult(io, globals, result, () => {
     const lines = [`backup ${result.id} ok: ${result.files.map((f) => f.name).join(', ')} match their size and sha256`];
     if (result.restore) lines.push(`restored into ${result.restore.where}: ${result.restore.tables} tables, ${result.restore.rows} rows and ${result.restore.media_files} media files match the manifest`);
