@@ -8,6 +8,7 @@ import { chmodSync, chownSync, mkdirSync, renameSync, writeFileSync } from 'node
 import path from 'node:path';
 import { FailureError } from '../errors.js';
 import type { Io } from '../cli/io.js';
+import { currentSignal } from './interrupt.js';
 import { Secret, type Plan, type PlannedCommand, type PlannedFile } from './plan.js';
 
 /** How a plan runs. */
@@ -57,9 +58,13 @@ export function writePlannedFile(file: PlannedFile, options: Pick<RunOptions, 'r
 export function runCommand(command: PlannedCommand, options: { timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> {
   const [file, ...args] = command.argv.map(unwrap);
   const env = command.env ? { ...process.env, ...Object.fromEntries(Object.entries(command.env).map(([k, v]) => [k, unwrap(v)])) } : process.env;
+  // Inside interruptible work, an interrupt kills the child (SIGTERM) and rejects with the interrupt.
+  const signal = currentSignal();
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { env, maxBuffer: 256 << 20, encoding: 'utf8', timeout: options.timeoutMs ?? 0 }, (error, stdout, stderr) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const child = execFile(file, args, { env, maxBuffer: 256 << 20, encoding: 'utf8', timeout: options.timeoutMs ?? 0, signal }, (error, stdout, stderr) => {
       if (!error) return resolve({ stdout, stderr });
+      if (signal?.aborted) return reject(signal.reason);
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       const detail = missing ? `${file} is not installed or not on PATH${file.startsWith('pg_') ? ' (Debian: apt install postgresql-client)' : ''}` : (stderr || error.message).trim().split('\n').slice(-5).join('\n');
       reject(new FailureError('command_failed', `${command.why}: \`${command.argv.map(String).join(' ')}\` failed — ${redactSecrets(detail, command)}`, { cause: error }));

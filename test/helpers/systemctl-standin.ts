@@ -20,8 +20,11 @@ export interface SystemctlStandin {
   calls(): string[][];
   state(): Record<string, UnitState>;
   setUnit(unit: string, state: UnitState): void;
-  /** Makes calls whose argv joined by spaces equals `command` exit 1 with `message`. */
-  failOn(command: string, message: string): void;
+  /**
+   * Makes calls whose argv joined by spaces equals `command` exit 1 with `message` (an empty
+   * message clears it); with `times`, only the next `times` such calls fail.
+   */
+  failOn(command: string, message: string, times?: number): void;
 }
 
 const SCRIPT = `#!/usr/bin/env node
@@ -35,7 +38,13 @@ const st = JSON.parse(fs.readFileSync(file, 'utf8'));
 // that caught a half-written file reported every unit inactive.
 const save = () => { fs.writeFileSync(file + '.' + process.pid, JSON.stringify(st)); fs.renameSync(file + '.' + process.pid, file); };
 const key = args.join(' ');
-if (st.fail[key]) { process.stderr.write(st.fail[key] + '\\n'); process.exit(1); }
+const failing = st.fail[key];
+if (failing) {
+  const message = typeof failing === 'string' ? failing : failing.message;
+  if (typeof failing === 'object') { if (--failing.times <= 0) delete st.fail[key]; save(); }
+  process.stderr.write(message + '\\n');
+  process.exit(1);
+}
 const flags = args.filter((a) => a.startsWith('-'));
 const [verb, ...rest] = args.filter((a) => !a.startsWith('-'));
 const unit = (u) => (u.includes('.') ? u : u + '.service');
@@ -71,7 +80,7 @@ export function installSystemctlStandin(dir: string, units: Record<string, UnitS
   chmodSync(bin, 0o755);
   writeFileSync(stateFile, JSON.stringify({ units, fail: {} }));
   writeFileSync(callsFile, '');
-  const read = () => JSON.parse(readFileSync(stateFile, 'utf8')) as { units: Record<string, UnitState>; fail: Record<string, string> };
+  const read = () => JSON.parse(readFileSync(stateFile, 'utf8')) as { units: Record<string, UnitState>; fail: Record<string, string | { message: string; times: number }> };
   return {
     bin,
     calls: () => (existsSync(callsFile) ? readFileSync(callsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : []),
@@ -81,9 +90,9 @@ export function installSystemctlStandin(dir: string, units: Record<string, UnitS
       s.units[unit] = { ...s.units[unit], ...state };
       writeFileSync(stateFile, JSON.stringify(s));
     },
-    failOn(command, message) {
+    failOn(command, message, times) {
       const s = read();
-      s.fail[command] = message;
+      s.fail[command] = times === undefined ? message : { message, times };
       writeFileSync(stateFile, JSON.stringify(s));
     },
   };

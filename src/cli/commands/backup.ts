@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { Config } from '../../config/load.js';
 import { FailureError } from '../../errors.js';
 import { humanSize } from '../../ops/backup/files.js';
+import { interruptible } from '../../ops/interrupt.js';
+import type { ProgressOptions } from '../../ops/progress.js';
 import { cliActor, commandConfig } from '../context.js';
 import { printResult, say, table, type GlobalOptions, type Io } from '../io.js';
 
@@ -14,11 +16,18 @@ function backupDir(io: Io, config: Config, dir?: string): string {
   return path.resolve(io.cwd, dir ?? config.backupDir);
 }
 
+/** Steps on stderr: a task list on a colour terminal, plain lines in logs, nothing with --json. */
+function progressFor(io: Io, globals: GlobalOptions): ProgressOptions {
+  const terminal = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
+  return { stream: io.stderr, fancy: terminal && globals.color && !globals.json, quiet: globals.json };
+}
+
 /** Writes a backup and prints where it went. */
 export async function runBackupCreate(io: Io, globals: GlobalOptions, options: { dir?: string }): Promise<void> {
   const config = commandConfig(io, globals);
   const { createBackup } = await import('../../ops/backup/create.js');
-  const result = await createBackup(config, { dir: backupDir(io, config, options.dir) });
+  const dir = backupDir(io, config, options.dir);
+  const result = await interruptible('backup create', () => createBackup(config, { dir, progress: progressFor(io, globals) }));
   printResult(io, globals, result, () =>
     `created backup ${result.id} in ${result.path} (${humanSize(result.size)}; ${result.tables} tables, ${result.rows} rows; ${result.media_files} media files${result.env_file ? '; env file' : ''})`,
   );
@@ -39,7 +48,10 @@ export async function runBackupList(io: Io, globals: GlobalOptions, options: { d
 export async function runBackupVerify(io: Io, globals: GlobalOptions, id: string, options: { dir?: string; restore?: boolean }): Promise<void> {
   const config = commandConfig(io, globals);
   const { verifyBackup } = await import('../../ops/backup/verify.js');
-  const result = await verifyBackup(config, id, { dir: backupDir(io, config, options.dir), restore: options.restore });
+  const dir = backupDir(io, config, options.dir);
+  // Without a terminal verify stays as scripts know it: one result line, or one error line.
+  const progress = progressFor(io, globals);
+  const result = await interruptible('backup verify', () => verifyBackup(config, id, { dir, restore: options.restore, progress: { ...progress, quiet: progress.quiet || !progress.fancy } }));
   printResult(io, globals, result, () => {
     const lines = [`backup ${result.id} ok: ${result.files.map((f) => f.name).join(', ')} match their size and sha256`];
     if (result.restore) lines.push(`restored into ${result.restore.where}: ${result.restore.tables} tables, ${result.restore.rows} rows and ${result.restore.media_files} media files match the manifest`);
@@ -51,7 +63,10 @@ export async function runBackupVerify(io: Io, globals: GlobalOptions, id: string
 export async function runBackupRestore(io: Io, globals: GlobalOptions, id: string, options: { dir?: string; yes?: boolean; withEnv?: boolean }): Promise<void> {
   const config = commandConfig(io, globals);
   const { restoreBackup } = await import('../../ops/backup/restore.js');
-  const result = await restoreBackup(config, id, { dir: backupDir(io, config, options.dir), yes: options.yes, withEnv: options.withEnv, actor: cliActor(io).actor, io });
+  const dir = backupDir(io, config, options.dir);
+  const progress = progressFor(io, globals);
+  // Long enough for units stopped by the restore to be started again after Ctrl-C.
+  const result = await interruptible('backup restore', () => restoreBackup(config, id, { dir, yes: options.yes, withEnv: options.withEnv, actor: cliActor(io).actor, io, progress }), { graceMs: 60_000 });
   printResult(io, globals, result, () =>
     [
       `restored backup ${result.id}: ${result.tables} tables, ${result.rows} rows, ${result.media_files} media files`,

@@ -50,7 +50,7 @@ export const register: Register = (program, io, action) => {
     .option('--health-interval <ms>', 'pause between health gate attempts', int(50, 60_000))
     .option('--prefix <dir>', 'rehearsal: put every system path (/etc, /opt, /var) under DIR and run the commands for real', absDir)
     .option('--from <dir>', 'package directory to release (default: this installed ttops)', absDir)
-    .addHelpText('after', '\nReads the deployed env file: --env-file F or TTOPS_ENV_FILE, default /etc/ttops/ttops.env (create it with `ttops init --prod`).\nA failed health gate switches `current` back to the previous release by itself and exits 1.')
+    .addHelpText('after', '\nReads the deployed env file: --env-file F or TTOPS_ENV_FILE, default /etc/ttops/ttops.env (create it with `ttops init --prod`).\nAny failure after `current` moved (a failed restart, a failed health gate) switches it back to the previous release by itself and exits 1; Ctrl-C does the same and exits 130.')
     .action(
       action(async (g, o: Record<string, unknown>) =>
         (await import('../commands/deploy.js')).runDeployCommand(io, g, { ...o, healthIntervalMs: o.healthInterval as number | undefined }),

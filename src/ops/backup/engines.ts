@@ -13,6 +13,7 @@ import type { Engine } from '../../store/types.js';
 import { FILES } from './layout.js';
 import { describeDatabase, planPgDump, planPgRestore, planPgRestoreList, tablesInRestoreList } from './pg-tools.js';
 import { processesHolding } from './holders.js';
+import { removeOnInterrupt } from '../interrupt.js';
 import { runCommand } from '../runner.js';
 import { toolVersion } from './tool.js';
 
@@ -115,12 +116,14 @@ function sqliteEngine(live: string): BackupEngine {
     },
     async scratchCounts(file) {
       const dir = mkdtempSync(path.join(tmpdir(), 'ttops-verify-'));
+      const forget = removeOnInterrupt(dir);
       try {
         const copy = path.join(dir, 'db.sqlite');
         copyFileSync(file, copy);
         return { where: 'the restored copy', tables: (await sql()).checkCopy(copy) };
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        forget();
       }
     },
     checkNotInUse() {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
+import { throwIfInterrupted } from '../interrupt.js';
 import type { ManifestFile } from './manifest.js';
 
 /** sha256 of a file, hex: read in 4 MiB chunks into one buffer (a stream pipeline costs ~3× the CPU). */
@@ -15,6 +16,7 @@ export async function sha256File(file: string): Promise<string> {
   try {
     const buffer = Buffer.allocUnsafe(4 << 20);
     for (;;) {
+      throwIfInterrupted(); // a multi-gigabyte file must not outlast Ctrl-C
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));

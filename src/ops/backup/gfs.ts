@@ -11,6 +11,11 @@ export interface PruneCandidate {
   id: string;
   time: Date;
   status: 'ok' | 'corrupt' | 'incomplete';
+  /**
+   * For a temp folder: why it is a dead run's leftover (delete it now), or false while its
+   * writer may still be at work (keep it). Undefined: judge by age alone.
+   */
+  stale?: string | false;
 }
 
 /** How many daily, weekly and monthly backups to keep. */
@@ -79,6 +84,14 @@ export function planPrune(backups: PruneCandidate[], policy: RetentionPolicy, no
 
   const plan: PrunePlan = { keep: [], delete: [] };
   for (const b of newestFirst) {
+    if (b.status !== 'ok' && typeof b.stale === 'string') {
+      plan.delete.push({ id: b.id, reason: b.stale });
+      continue;
+    }
+    if (b.status !== 'ok' && b.stale === false) {
+      plan.keep.push({ id: b.id, reasons: ['unfinished, still being written'] });
+      continue;
+    }
     if (b.status !== 'ok') {
       const stale = now.getTime() - b.time.getTime() > DAY_MS;
       if (stale) plan.delete.push({ id: b.id, reason: `${b.status}, older than a day` });

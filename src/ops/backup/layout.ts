@@ -1,8 +1,10 @@
 /**
  * How backups sit on disk: one folder per backup named by its id, written under a temp name
- * and renamed into place when complete. Pure names and parsing; nothing here touches disk.
+ * and renamed into place when complete. Pure names, parsing and judgements; nothing here
+ * touches disk.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Engine } from '../../store/types.js';
 
 /** File names inside one backup folder (stable: old backups must stay readable). */
@@ -42,4 +44,39 @@ export function tempId(name: string): string | undefined {
   if (!name.startsWith(TEMP_PREFIX)) return undefined;
   const id = name.slice(TEMP_PREFIX.length);
   return isBackupId(id) ? id : undefined;
+}
+
+/** File inside a temp folder naming the process writing it (removed before the rename into place). */
+export const TEMP_WRITER = 'writer.pid';
+
+/** A day: past it, any unfinished folder is judged by age alone (its pid may have been reused). */
+const DAY_MS = 86_400_000;
+
+/** The writer file's text: `pid host`. */
+export function renderWriter(pid = process.pid, host = hostname()): string {
+  return `${pid} ${host}\n`;
+}
+
+/** The facts `staleTemp` judges a temp folder on. */
+export interface TempFacts {
+  /** The writer file's text, or undefined when there is none. */
+  writer?: string;
+  /** When the run started (from the id). */
+  started: Date;
+  now: Date;
+  host: string;
+  /** Whether a pid runs on this host. */
+  alive: (pid: number) => boolean;
+}
+
+/**
+ * Whether a temp folder is a leftover of a run that died: a reason (delete it now) when its
+ * writer on this host is gone, false while that writer still runs, undefined when only its
+ * age can tell (no writer file: an older ttops; another host; or older than a day).
+ */
+export function staleTemp(f: TempFacts): string | false | undefined {
+  const m = f.writer ? /^(\d+) (\S+)/.exec(f.writer.trim()) : null;
+  if (!m || m[2] !== f.host || f.now.getTime() - f.started.getTime() > DAY_MS) return undefined;
+  const pid = Number(m[1]);
+  return f.alive(pid) ? false : `unfinished: the backup run that wrote it (pid ${pid}) is gone`;
 }

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path';
 import { FailureError } from '../../errors.js';
 import type { PlannedCommand } from '../plan.js';
+import { removeOnInterrupt } from '../interrupt.js';
 import { runCommand } from '../runner.js';
 
 /** tar of the media dir (listing members on stdout so the file count costs nothing extra). */
@@ -58,6 +59,7 @@ export async function restoreMedia(file: string, mediaDir: string): Promise<numb
   const incoming = path.join(parent, `.${tag}.new`);
   const old = path.join(parent, `.${tag}.old`);
   mkdirSync(incoming, { recursive: true, mode: 0o750 });
+  const forget = removeOnInterrupt(incoming);
   try {
     await runCommand(planMediaExtract(file, incoming));
     mkdirSync(mediaDir, { recursive: true });
@@ -72,6 +74,7 @@ export async function restoreMedia(file: string, mediaDir: string): Promise<numb
     return countFiles(mediaDir);
   } finally {
     rmSync(incoming, { recursive: true, force: true });
+    forget();
   }
 }
 

@@ -8,8 +8,10 @@
 import path from 'node:path';
 import type { Config } from '../../config/load.js';
 import { ConfigError, FailureError } from '../../errors.js';
+import { InterruptedError } from '../interrupt.js';
+import { NO_PROGRESS, runProgress, type ProgressOptions, type ProgressStep } from '../progress.js';
 import { makeBackupEngine } from './engines.js';
-import { sha256File } from './files.js';
+import { humanSize, sha256File } from './files.js';
 import { FILES } from './layout.js';
 import { findBackup, type BackupEntry } from './list.js';
 import { compareCounts, type Manifest } from './manifest.js';
@@ -43,11 +45,10 @@ export async function checkFiles(entry: BackupEntry & { manifest: Manifest }): P
   return checked;
 }
 
-/** Verifies backup `id` in `dir`; `restore` adds the restore drill. */
-export async function verifyBackup(config: Config, id: string, options: { dir: string; restore?: boolean }): Promise<VerifyResult> {
+/** Verifies backup `id` in `dir`; `restore` adds the restore drill; `progress` says how to show the steps. */
+export async function verifyBackup(config: Config, id: string, options: { dir: string; restore?: boolean; progress?: ProgressOptions }): Promise<VerifyResult> {
   const entry = requireGood(findBackup(options.dir, id));
   const { manifest } = entry;
-  const files = await checkFiles(entry);
   const dumpName = manifest.files.find((f) => f.kind === 'db')?.name ?? FILES.dump(manifest.engine);
   const dumpFile = path.join(entry.path, dumpName);
   if (manifest.engine === 'postgres' && options.restore && !config.databaseUrl) {
@@ -55,28 +56,60 @@ export async function verifyBackup(config: Config, id: string, options: { dir: s
   }
   // Reading the dump needs no server; only the scratch restore does.
   const engine = makeBackupEngine({ home: config.home, databaseUrl: manifest.engine === 'postgres' ? config.databaseUrl ?? 'postgres://localhost/postgres' : undefined });
-  let dumpTables: string[];
-  try {
-    dumpTables = await engine.dumpTables(dumpFile, manifest.pg_schema);
-  } catch (cause) {
-    if (/is not installed/.test((cause as Error).message)) throw cause;
-    throw new FailureError('backup_corrupt', `${dumpName} in backup ${entry.id} cannot be read as a ${manifest.engine} dump — ${(cause as Error).message}`, { cause });
+  let result!: VerifyResult;
+  const steps: ProgressStep[] = [
+    {
+      title: `Check sizes and sha256 of backup ${entry.id}`,
+      run: async () => {
+        const files = await checkFiles(entry);
+        result = { id: entry.id, path: entry.path, engine: manifest.engine, files };
+        return `${files.length} files, ${humanSize(files.reduce((a, f) => a + f.size, 0))}`;
+      },
+    },
+    {
+      title: `Read ${dumpName}'s table of contents`,
+      run: async () => {
+        let dumpTables: string[];
+        try {
+          dumpTables = await engine.dumpTables(dumpFile, manifest.pg_schema);
+        } catch (cause) {
+          if (/is not installed/.test((cause as Error).message) || cause instanceof InterruptedError) throw cause;
+          throw new FailureError('backup_corrupt', `${dumpName} in backup ${entry.id} cannot be read as a ${manifest.engine} dump — ${(cause as Error).message}`, { cause });
+        }
+        const missing = Object.keys(manifest.tables).find((t) => !dumpTables.includes(t));
+        if (missing) throw new FailureError('backup_mismatch', `backup ${entry.id}: table ${missing} is in the manifest but not in ${dumpName}`);
+        return `${dumpTables.length} tables`;
+      },
+    },
+  ];
+  if (options.restore) {
+    steps.push({
+      title: manifest.engine === 'postgres' ? 'Restore the dump into a scratch database and count rows' : 'Check a copy of the database and count rows',
+      run: async () => {
+        const scratch = await engine.scratchCounts(dumpFile, manifest.pg_schema);
+        const mismatch = compareCounts(manifest.tables, scratch.tables, scratch.where);
+        if (mismatch) throw new FailureError('backup_mismatch', `backup ${entry.id}: ${mismatch}`);
+        const rows = Object.values(scratch.tables).reduce((a, b) => a + b, 0);
+        result.restore = { where: scratch.where, tables: Object.keys(scratch.tables).length, rows, media_files: 0 };
+        return `${result.restore.tables} tables, ${rows} rows match`;
+      },
+    });
+    steps.push({
+      title: 'Unpack the media archive and count files',
+      run: async () => {
+        const mediaName = manifest.files.find((f) => f.kind === 'media')?.name ?? FILES.media;
+        const mediaFiles = await countArchive(path.join(entry.path, mediaName)).catch((cause: unknown) => {
+          if (cause instanceof InterruptedError) throw cause;
+          throw new FailureError('backup_corrupt', `${mediaName} in backup ${entry.id} cannot be unpacked — ${(cause as Error).message}`, { cause });
+        });
+        if (mediaFiles !== manifest.media.files) {
+          throw new FailureError('backup_mismatch', `${mediaName} in backup ${entry.id} holds ${mediaFiles} files but the manifest says ${manifest.media.files}`);
+        }
+        result.restore!.media_files = mediaFiles;
+        return `${mediaFiles} files match`;
+      },
+    });
   }
-  const missing = Object.keys(manifest.tables).find((t) => !dumpTables.includes(t));
-  if (missing) throw new FailureError('backup_mismatch', `backup ${entry.id}: table ${missing} is in the manifest but not in ${dumpName}`);
-  const result: VerifyResult = { id: entry.id, path: entry.path, engine: manifest.engine, files };
-  if (!options.restore) return result;
-
-  const scratch = await engine.scratchCounts(dumpFile, manifest.pg_schema);
-  const mismatch = compareCounts(manifest.tables, scratch.tables, scratch.where);
-  if (mismatch) throw new FailureError('backup_mismatch', `backup ${entry.id}: ${mismatch}`);
-  const mediaName = manifest.files.find((f) => f.kind === 'media')?.name ?? FILES.media;
-  const mediaFiles = await countArchive(path.join(entry.path, mediaName)).catch((cause: unknown) => {
-    throw new FailureError('backup_corrupt', `${mediaName} in backup ${entry.id} cannot be unpacked — ${(cause as Error).message}`, { cause });
-  });
-  if (mediaFiles !== manifest.media.files) {
-    throw new FailureError('backup_mismatch', `${mediaName} in backup ${entry.id} holds ${mediaFiles} files but the manifest says ${manifest.media.files}`);
-  }
-  const rows = Object.values(scratch.tables).reduce((a, b) => a + b, 0);
-  return { ...result, restore: { where: scratch.where, tables: Object.keys(scratch.tables).length, rows, media_files: mediaFiles } };
+  await runProgress(steps, options.progress ?? NO_PROGRESS);
+  return result;
 }

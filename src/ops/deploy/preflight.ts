@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../config/load.js';
 import { weakness } from '../../config/secrets.js';
-import { FailureError } from '../../errors.js';
+import { ConfigError, ConflictError, FailureError } from '../../errors.js';
 import { openStore } from '../../store/open.js';
 import { runCommand } from '../runner.js';
 import { unitActiveState, systemdUsable } from '../systemd-env.js';
@@ -20,9 +20,22 @@ export const MIN_NODE = [20, 19] as const;
 /** Free space a release needs: a copy of node_modules plus room for logs and the database. */
 export const MIN_FREE_BYTES = 512 * 1024 * 1024;
 
+/** One preflight finding: the sentence, and whether it is the configuration's fault (exit 4) or the box's (exit 1). */
+export interface Problem {
+  text: string;
+  kind: 'config' | 'failure';
+}
+
 /** Problems that need no system access: node, secrets, env, the package to release. */
 export function staticProblems(input: DeployInput, config: Config, nodeVersion = process.versions.node): string[] {
-  const problems: string[] = [];
+  return staticChecks(input, config, nodeVersion).map((p) => p.text);
+}
+
+/** staticProblems with each problem's kind (TTOPS_ENV and the secrets are configuration). */
+export function staticChecks(input: DeployInput, config: Config, nodeVersion = process.versions.node): Problem[] {
+  const found: Problem[] = [];
+  const problems = { push: (text: string) => found.push({ text, kind: 'failure' }) };
+  const configProblem = (text: string) => found.push({ text, kind: 'config' });
   const [major, minor] = nodeVersion.split('.').map(Number);
   if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
     problems.push(`node ${nodeVersion} is too old; ttops needs ${MIN_NODE.join('.')} or newer — install a current LTS from NodeSource or Debian backports.`);
@@ -30,21 +43,27 @@ export function staticProblems(input: DeployInput, config: Config, nodeVersion =
   if (/^\/(home|root)\//.test(input.nodeBin)) {
     problems.push(`node runs from ${input.nodeBin}, which the units cannot see (ProtectHome=yes) — install node system-wide (e.g. /usr/bin/node).`);
   }
-  if (config.env !== 'prod') problems.push(`TTOPS_ENV is ${config.env} in ${config.envFile ?? 'the environment'}; deploy needs TTOPS_ENV=prod — run \`ttops init --prod\` or edit the file.`);
+  if (config.env !== 'prod') configProblem(`TTOPS_ENV is ${config.env} in ${config.envFile ?? 'the environment'}; deploy needs TTOPS_ENV=prod — run \`ttops init --prod\` or edit the file.`);
   for (const [name, value] of [['JWT_SECRET', config.jwtSecret], ['ADMIN_API_KEY', config.adminApiKey]] as const) {
-    if (!value) problems.push(`${name} is not set in ${config.envFile ?? 'the env file'}; run \`ttops init --prod\` to generate it.`);
-    else if (weakness(value)) problems.push(`${name} ${weakness(value)} — run \`ttops init --prod --force\` or \`openssl rand -base64 48\`.`);
+    if (!value) configProblem(`${name} is not set in ${config.envFile ?? 'the env file'}; run \`ttops init --prod\` to generate it.`);
+    else if (weakness(value)) configProblem(`${name} ${weakness(value)} — run \`ttops init --prod --force\` or \`openssl rand -base64 48\`.`);
   }
   const missing = REQUIRED_ENTRIES.filter((e) => !input.source.entries.includes(e));
   if (missing.length) problems.push(`the package at ${input.source.dir} lacks ${missing.join(', ')}; reinstall ttops (npm i -g ttops) or build it (npm run build).`);
-  return problems;
+  return found;
+}
+
+/** A deploy runs units, so it needs systemd: ConflictError (exit 6) naming the way out on a box without it. */
+export function requireSystemdHost(config: Config): void {
+  if (!systemdUsable(config)) {
+    throw new ConflictError('systemd_unavailable', 'systemd is not running here — deploy needs a systemd host; try `ttops deploy --root DIR` to stage the files instead.');
+  }
 }
 
 /** Problems that need the real box: root, systemd, tools, disk, store, ports. */
 export async function systemProblems(input: DeployInput, config: Config, needsCertbot: boolean): Promise<string[]> {
   const problems: string[] = [];
   if (process.getuid?.() !== 0) problems.push('deploy changes /etc, /opt and /var and manages services — run it as root (sudo ttops deploy), or stage the files with --root DIR.');
-  if (!systemdUsable(config)) problems.push('systemd is not running here; deploy needs it to run the units — stage the files with --root DIR instead.');
   if (!(await runs([input.nginxBin, '-v']))) problems.push(`nginx is not installed (\`${input.nginxBin} -v\` failed) — apt install nginx.`);
   else if (!existsSync(input.paths.nginxConf)) problems.push(`${input.paths.nginxConf} does not exist; deploy adds its vhosts to the main nginx config — reinstall nginx.`);
   if (needsCertbot && !(await runs([input.certbotBin, '--version']))) problems.push('certbot is not installed and there is no certificate yet — apt install certbot, or pass --skip-tls for now.');
@@ -58,11 +77,21 @@ export async function systemProblems(input: DeployInput, config: Config, needsCe
   return problems;
 }
 
-/** Throws one FailureError listing every problem, or returns. */
-export function assertNoProblems(problems: readonly string[]): void {
-  if (problems.length === 0) return;
-  const list = problems.map((p) => `  - ${p}`).join('\n');
-  throw new FailureError('preflight_failed', `preflight found ${problems.length} problem(s); nothing was changed:\n${list}`, { context: { problems } });
+/**
+ * Throws when there are problems, or returns: ConfigError (exit 4) when any is the
+ * configuration's, FailureError (exit 1) otherwise. One problem is one sentence; several
+ * are listed.
+ */
+export function assertNoProblems(found: readonly (string | Problem)[]): void {
+  if (found.length === 0) return;
+  const problems = found.map((p) => (typeof p === 'string' ? { text: p, kind: 'failure' as const } : p));
+  const texts = problems.map((p) => p.text);
+  const message = texts.length === 1
+    ? `${texts[0]} (preflight; nothing was changed)`
+    : `preflight found ${texts.length} problems; nothing was changed:\n${texts.map((t) => `  - ${t}`).join('\n')}`;
+  const options = { code: 'preflight_failed', context: { problems: texts } };
+  if (problems.some((p) => p.kind === 'config')) throw new ConfigError(message, options);
+  throw new FailureError('preflight_failed', message, options);
 }
 
 /** Free bytes on the filesystem of `dir` (its nearest existing ancestor). */
