@@ -19,6 +19,9 @@ export interface Metrics {
 export function makeMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ttops_' });
+  // prom-client also sums these per-type gauges into gauges named `_total`, which Prometheus
+  // reserves for counters (`promtool check metrics` flags them); the per-type ones stay.
+  for (const name of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`ttops_nodejs_active_${name}_total`);
   const httpDuration = new Histogram({
     name: 'ttops_http_request_duration_seconds',
     help: 'HTTP request latency by route and status',
@@ -64,14 +67,13 @@ export function addQueueGauge(metrics: Metrics, store: Store, leaseMs = 5000): v
   });
   new Gauge({
     name: 'ttops_worker_last_heartbeat_timestamp_seconds',
-    help: 'Unix time of the newest worker heartbeat in the store (absent when no worker ever registered)',
+    help: 'Unix time of the newest worker heartbeat in the store; 0 when no worker has registered',
     registers: [metrics.registry],
     async collect() {
       const rows = await workers();
       if (!rows) return;
-      this.reset();
-      const newest = Math.max(...rows.map((w) => Date.parse(w.heartbeatAt)).filter((t) => !Number.isNaN(t)));
-      if (Number.isFinite(newest)) this.set(newest / 1000);
+      const times = rows.map((w) => Date.parse(w.heartbeatAt)).filter((t) => !Number.isNaN(t));
+      this.set(times.length ? Math.max(...times) / 1000 : 0);
     },
   });
 }
