@@ -1,8 +1,12 @@
 /**
  * Prometheus metrics, one registry per app (tests build many apps in one process).
- * Later parts add their gauges (queue depth, live sessions, WS clients) to `registry`.
+ * Gauges that describe the box — queue, workers, last backup, certificate, disk — are read
+ * at scrape time from the store and the file system (workers and backups are other
+ * processes), so an alert sees the truth even when the API itself did nothing.
+ * The shipped alert rules and dashboard (templates/monitoring/) use exactly these names.
  */
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { certificateInfo, diskInfo, lastBackup } from '../ops/status/probes.js';
 import type { Store } from '../store/types.js';
 
 /** The metrics an app exposes on `/metrics`. */
@@ -15,6 +19,9 @@ export interface Metrics {
 export function makeMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ttops_' });
+  // prom-client also sums these per-type gauges into gauges named `_total`, which Prometheus
+  // reserves for counters (`promtool check metrics` flags them); the per-type ones stay.
+  for (const name of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`ttops_nodejs_active_${name}_total`);
   const httpDuration = new Histogram({
     name: 'ttops_http_request_duration_seconds',
     help: 'HTTP request latency by route and status',
@@ -25,8 +32,14 @@ export function makeMetrics(): Metrics {
   return { registry, httpDuration };
 }
 
-/** Queue depth by status, read from the store at scrape time (workers may be other processes). */
-export function addQueueGauge(metrics: Metrics, store: Store): void {
+/** A worker counts as alive while its last heartbeat is within this many leases (as `ttops scale` and /ready). */
+const ALIVE_LEASES = 3;
+
+/**
+ * Queue depth by status and worker liveness, read from the store at scrape time. `leaseMs`
+ * defaults to the JOB_LEASE_SECONDS default; pass the configured one when known.
+ */
+export function addQueueGauge(metrics: Metrics, store: Store, leaseMs = 5000): void {
   new Gauge({
     name: 'ttops_jobs',
     help: 'jobs by status (succeeded/failed include history until pruned)',
@@ -40,4 +53,90 @@ export function addQueueGauge(metrics: Metrics, store: Store): void {
       }
     },
   });
+  const workers = () => store.listWorkers().catch(() => undefined);
+  new Gauge({
+    name: 'ttops_workers_alive',
+    help: `worker processes whose heartbeat is younger than ${ALIVE_LEASES} job leases and that are not stopping`,
+    registers: [metrics.registry],
+    async collect() {
+      const rows = await workers();
+      if (!rows) return;
+      const now = Date.now();
+      this.set(rows.filter((w) => !w.stopping && now - Date.parse(w.heartbeatAt) < ALIVE_LEASES * leaseMs).length);
+    },
+  });
+  new Gauge({
+    name: 'ttops_worker_last_heartbeat_timestamp_seconds',
+    help: 'Unix time of the newest worker heartbeat in the store; 0 when no worker has registered',
+    registers: [metrics.registry],
+    async collect() {
+      const rows = await workers();
+      if (!rows) return;
+      const times = rows.map((w) => Date.parse(w.heartbeatAt)).filter((t) => !Number.isNaN(t));
+      this.set(times.length ? Math.max(...times) / 1000 : 0);
+    },
+  });
+}
+
+/** Where the box-level gauges look. */
+export interface HostPaths {
+  /** BACKUP_DIR: the newest folder with a manifest is the last backup. */
+  backupDir: string;
+  /** Certificate files to read the expiry from; the first readable one counts. */
+  certFiles: string[];
+  /** Directories whose file system's free space is reported (TTOPS_HOME, BACKUP_DIR). */
+  diskPaths: string[];
+}
+
+/** Last backup, certificate expiry and free disk, read from the file system at scrape time (a few stat/read calls). */
+export function addHostGauges(metrics: Metrics, paths: HostPaths): void {
+  new Gauge({
+    name: 'ttops_backup_last_success_timestamp_seconds',
+    help: 'created_at of the newest backup with a manifest, as Unix time; 0 when there is none',
+    registers: [metrics.registry],
+    collect() {
+      try {
+        const last = lastBackup(paths.backupDir, new Date());
+        this.set(last ? Date.parse(last.created_at) / 1000 : 0);
+      } catch {
+        this.set(0); // an unreadable backup dir is as bad as no backup
+      }
+    },
+  });
+  new Gauge({
+    name: 'ttops_tls_certificate_expiry_timestamp_seconds',
+    help: 'notAfter of the TLS certificate as Unix time (absent when no certificate file is readable)',
+    labelNames: ['file'],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const file of paths.certFiles) {
+        try {
+          const info = certificateInfo(file, new Date());
+          this.set({ file }, Date.parse(info.valid_to) / 1000);
+          return;
+        } catch {
+          // Not there or not readable by this user; try the next one.
+        }
+      }
+    },
+  });
+  const disk = (name: string, help: string, pick: (d: ReturnType<typeof diskInfo>) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['path'],
+      registers: [metrics.registry],
+      collect() {
+        for (const path of new Set(paths.diskPaths)) {
+          try {
+            this.set({ path }, pick(diskInfo(path)));
+          } catch {
+            // A path on a vanished mount: leave it out of this scrape.
+          }
+        }
+      },
+    });
+  disk('ttops_disk_free_bytes', 'bytes available to unprivileged users on the file system holding path', (d) => d.free_bytes);
+  disk('ttops_disk_size_bytes', 'size of the file system holding path', (d) => d.total_bytes);
 }

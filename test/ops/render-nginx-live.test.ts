@@ -13,31 +13,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
+import type net from 'node:net';
 import { NGINX_FILES, renderNginxTls } from '../../src/ops/render/nginx.js';
 import { startServe } from '../helpers/cli.js';
-import { makeNginxSandbox, writeMainConf, writeTree } from './fixtures/render-helpers.js';
+import { freePort, makeNginxSandbox, waitForPort, writeMainConf, writeTree } from './fixtures/render-helpers.js';
 
 interface Reply { status: number; headers: IncomingHttpHeaders; body: string }
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port: number, deadline = Date.now() + 5000): Promise<void> {
-  while (Date.now() < deadline) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => { socket.end(); resolve(true); }).on('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 // nginx and openssl come from .ci/run (apt); without them these tests fail rather than skip.
 const needsNginx = {};

@@ -3,8 +3,10 @@
  * `--dry-run` prints them concatenated; the orchestrator (run.ts) runs them one by one and
  * handles what cannot be planned ahead: a failed `nginx -t`, certbot's result, the gate.
  */
+import path from 'node:path';
 import { planCertbot } from '../certbot.js';
 import { concatPlans, makePlan, type Plan } from '../plan.js';
+import { monitoringDefaults, renderMonitoring } from '../render/monitoring.js';
 import { planCopyRelease, planSwitchCurrent } from '../release/layout.js';
 import { planPrune } from '../release/select.js';
 import type { DeployFacts, DeployInput } from './input.js';
@@ -45,7 +47,7 @@ export function deployPhases(input: DeployInput, facts: DeployFacts): Phase[] {
     }
   }
   phases.push(
-    { kind: 'plan', title: 'systemd units', plan: planUnits(input) },
+    { kind: 'plan', title: 'systemd units and monitoring files', plan: concatPlans('systemd units and monitoring files', [planUnits(input), planMonitoring(input)]) },
     { kind: 'plan', title: 'Migrations', plan: planMigrate(input) },
     { kind: 'switch', title: `Switch current to ${input.releaseId}`, plan: makePlan('switch', { commands: planSwitchCurrent(input.paths.appDir, input.releaseId) }) },
     { kind: 'plan', title: 'Restart API and workers', plan: planRestart(input, facts) },
@@ -69,6 +71,15 @@ export function planCertbotFor(input: DeployInput): Plan {
     nginxReload: nginxReloadArgv(input),
     certbotBin: input.certbotBin,
   });
+}
+
+/**
+ * Prometheus alert rules and the Grafana dashboard, in ttops' folder under /etc (the one
+ * holding the certbot hook): /etc/ttops/monitoring/, for the operator to point them at.
+ */
+export function planMonitoring(input: DeployInput): Plan {
+  const dir = `${path.posix.dirname(input.paths.certbotHook)}/monitoring`;
+  return makePlan('monitoring files', { files: renderMonitoring(monitoringDefaults({ dir, targetHost: input.apiHost, targetPort: input.apiPort })) });
 }
 
 /** Releases to prune once the new one is live (current and the rollback target are kept). */

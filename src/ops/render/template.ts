@@ -23,11 +23,19 @@ export function loadTemplate(relPath: string): string {
   return readFileSync(path.join(packageRoot(), relPath), 'utf8');
 }
 
-const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
+/**
+ * Placeholder syntaxes: `{{name}}` for nginx and systemd; `<<name>>` for Prometheus rules
+ * and Grafana dashboards, whose own `{{ $labels.x }}` / `{{status}}` must pass through.
+ */
+const SYNTAX = {
+  braces: { placeholder: /\{\{([^{}]*)\}\}/g, open: '{{', show: (name: string) => `{{${name}}}` },
+  angles: { placeholder: /<<([^<>]*)>>/g, open: '<<', show: (name: string) => `<<${name}>>` },
+} as const;
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
-/** Fills `{{name}}` placeholders in one pass; throws listing every placeholder it cannot fill. */
-export function fillTemplate(text: string, vars: TemplateVars): string {
+/** Fills placeholders (`{{name}}` unless told otherwise) in one pass; throws listing every placeholder it cannot fill. */
+export function fillTemplate(text: string, vars: TemplateVars, syntax: keyof typeof SYNTAX = 'braces'): string {
+  const { placeholder: PLACEHOLDER, open, show } = SYNTAX[syntax];
   const problems = new Set<string>();
   const out = text.replace(PLACEHOLDER, (whole, name: string) => {
     if (!NAME.test(name)) {
@@ -35,14 +43,14 @@ export function fillTemplate(text: string, vars: TemplateVars): string {
       return whole;
     }
     if (!Object.hasOwn(vars, name)) {
-      problems.add(`no value for {{${name}}}`);
+      problems.add(`no value for ${show(name)}`);
       return whole;
     }
     return String(vars[name]);
   });
-  // A `{{` that did not form a placeholder (unclosed, nested) is a template typo too.
-  const stray = text.replace(PLACEHOLDER, '').includes('{{');
-  if (stray) problems.add('unclosed {{');
+  // An opener that did not form a placeholder (unclosed, nested) is a template typo too.
+  const stray = text.replace(PLACEHOLDER, '').includes(open);
+  if (stray) problems.add(`unclosed ${open}`);
   if (problems.size > 0) {
     throw new TtopsError(
       'template_invalid',
