@@ -13,7 +13,8 @@ import { EXIT, TtopsError } from '../errors.js';
 import { redactUrlQuery } from '../log.js';
 import type { Store } from '../store/types.js';
 import { installErrorHandlers } from './errors.js';
-import { addQueueGauge, makeMetrics, type Metrics } from './metrics.js';
+import { defaultCertFile } from '../ops/status/probes.js';
+import { addHostGauges, addQueueGauge, makeMetrics, type Metrics } from './metrics.js';
 import { migrationsCheck, storeCheck, workersCheck, type ReadyCheck } from './readiness.js';
 import { authRoutes } from './routes/auth.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -74,7 +75,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: makeMetrics(),
     readyChecks: [storeCheck(deps.store), migrationsCheck(deps.store), workersCheck(deps.store, deps.config.jobs.leaseMs), ...(deps.readyChecks ?? [])],
   };
-  addQueueGauge(ctx.metrics, deps.store);
+  addQueueGauge(ctx.metrics, deps.store, deps.config.jobs.leaseMs);
+  addHostGauges(ctx.metrics, {
+    backupDir: deps.config.backupDir,
+    certFiles: new URL(deps.config.serverHost).protocol === 'https:' ? [defaultCertFile(deps.config.serverHost)] : [],
+    diskPaths: [deps.config.home, deps.config.backupDir],
+  });
 
   installErrorHandlers(app);
   app.addHook('onResponse', async (request, reply) => {
