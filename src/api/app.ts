@@ -13,6 +13,7 @@ import { EXIT, TtopsError } from '../errors.js';
 import { redactUrlQuery } from '../log.js';
 import type { Store } from '../store/types.js';
 import { installErrorHandlers } from './errors.js';
+import { refuseHostileInput } from './input-guard.js';
 import { addQueueGauge, makeMetrics, type Metrics } from './metrics.js';
 import { migrationsCheck, storeCheck, workersCheck, type ReadyCheck } from './readiness.js';
 import { authRoutes } from './routes/auth.js';
@@ -20,6 +21,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { providerRoutes } from './routes/providers.js';
 import { licenseRoutes } from './routes/license.js';
 import { serviceRoutes } from './routes/service.js';
+import { installTransportErrors, TRANSPORT_OPTIONS } from './transport-errors.js';
 
 /** What the app needs from the outside. */
 export interface AppDeps {
@@ -53,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // appends to X-Forwarded-For is the client; anything a client wrote there itself is not.
     trustProxy: (address: string, hop: number) => hop === 0 && (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1'),
     bodyLimit: 1024 * 1024,
+    ...TRANSPORT_OPTIONS,
   });
   const tokens = new TokenIssuer(deps.secrets.jwtSecret, deps.config.jwtTtlDays);
   const ctx: AppContext = {
@@ -67,6 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   addQueueGauge(ctx.metrics, deps.store);
 
   installErrorHandlers(app);
+  installTransportErrors(app);
+  app.addHook('preHandler', refuseHostileInput);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
