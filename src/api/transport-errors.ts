@@ -23,7 +23,7 @@ function clientErrorReply(code: string | undefined): [number, string, string] {
 }
 
 /** A complete HTTP response as raw bytes, for places that only have a socket. */
-export function rawErrorResponse(status: number, code: string, message: string): string {
+function rawErrorResponse(status: number, code: string, message: string): string {
   const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
   return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
