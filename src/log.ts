@@ -15,19 +15,38 @@ const REDACT = [
   '*.access_token',
   '*.token',
   '*.apiKey',
+  '*.jwt',
+  '*.jwtSecret',
+  '*.adminApiKey',
   '*.databaseUrl',
   'password',
   'license_key',
   'access_token',
   'token',
+  'jwt',
 ];
 
-/** Query parameters that carry credentials (the WebSocket takes its JWT in `?token=`). */
-const SECRET_PARAMS = /([?&](?:token|key|access_token)=)[^&#]*/gi;
+/**
+ * Query parameters whose values may be logged. Every other value is redacted: a client can
+ * put a credential under any name (`?token=`, `?jwt=`, `?password=`), so a deny-list misses.
+ */
+const LOGGABLE_PARAMS = new Set(['limit', 'status']);
 
-/** A URL safe to log. */
+/** A URL safe to log at any level: the path as is, query values redacted but a few harmless ones. */
 export function redactUrlQuery(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair === '' ? '' : '[redacted]';
+      const name = pair.slice(0, eq);
+      return LOGGABLE_PARAMS.has(name.toLowerCase()) && pair.length <= 64 ? pair : `${name.slice(0, 64)}=[redacted]`;
+    })
+    .join('&');
+  return `${url.slice(0, q)}?${query}`;
 }
 
 /** Builds the process logger from configuration. */

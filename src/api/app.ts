@@ -14,6 +14,7 @@ import { redactUrlQuery } from '../log.js';
 import type { Store } from '../store/types.js';
 import { installErrorHandlers } from './errors.js';
 import { defaultCertFile } from '../ops/status/probes.js';
+import { refuseHostileInput } from './input-guard.js';
 import { addHostGauges, addQueueGauge, makeMetrics, type Metrics } from './metrics.js';
 import { migrationsCheck, storeCheck, workersCheck, type ReadyCheck } from './readiness.js';
 import { authRoutes } from './routes/auth.js';
@@ -29,6 +30,7 @@ import { Hub } from '../live/hub.js';
 import { TriggerService } from '../live/triggers.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { wsRoutes } from './routes/ws.js';
+import { installTransportErrors, TRANSPORT_OPTIONS } from './transport-errors.js';
 
 /** What the app needs from the outside. */
 export interface AppDeps {
@@ -64,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // appends to X-Forwarded-For is the client; anything a client wrote there itself is not.
     trustProxy: (address: string, hop: number) => hop === 0 && (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1'),
     bodyLimit: 1024 * 1024,
+    ...TRANSPORT_OPTIONS,
   });
   const tokens = new TokenIssuer(deps.secrets.jwtSecret, deps.config.jwtTtlDays);
   const ctx: AppContext = {
@@ -83,6 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   installErrorHandlers(app);
+  installTransportErrors(app);
+  app.addHook('preHandler', refuseHostileInput);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);

@@ -11,13 +11,13 @@ export interface ErrorBody {
   error: { code: string; message: string };
 }
 
-/** Fastify's own 4xx codes, renamed to ours. */
-const FASTIFY_CODES: Record<string, string> = {
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+/** Fastify's own body and content-type errors, renamed to ours with a message saying what to fix. */
+const FASTIFY_CODES: Record<string, [string, string]> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_json', 'the body is empty but Content-Type says JSON — send a JSON object'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'the request body is not valid JSON'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'send the body as Content-Type: application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_request', 'Content-Length does not match the body'],
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'the body is larger than 1 MB'],
 };
 
 /** Sends an error body with a status. */
@@ -35,8 +35,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (error.validation) {
       return sendError(reply, 400, 'invalid_request', `${error.validationContext ?? 'request'}${error.message.replace(/^(body|querystring|params|headers)/, '')}`);
     }
-    if (error instanceof SyntaxError || FASTIFY_CODES[error.code]) {
-      return sendError(reply, error.statusCode && error.statusCode < 500 ? error.statusCode : 400, FASTIFY_CODES[error.code] ?? 'invalid_json', 'the request body is not valid JSON');
+    const renamed = FASTIFY_CODES[error.code];
+    if (renamed || error instanceof SyntaxError) {
+      const [code, message] = renamed ?? FASTIFY_CODES.FST_ERR_CTP_INVALID_JSON_BODY;
+      return sendError(reply, error.statusCode && error.statusCode < 500 ? error.statusCode : 400, code, message);
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, error.statusCode, 'bad_request', error.message);

@@ -5,6 +5,7 @@
  */
 import { InvalidInputError } from '../errors.js';
 import { licenseNotFound } from '../store/license-errors.js';
+import { isRowId } from '../store/rows.js';
 import type { Actor, LicenseRecord, LicenseStatus, Store } from '../store/types.js';
 import { addDays } from '../time.js';
 import { generateKey, hashKey, keySuffix, maskKey, normalizeKey } from './key.js';
@@ -63,7 +64,9 @@ export async function issueLicenses(store: Store, request: IssueRequest, by: Act
 /** Finds a key by the key itself (any spacing/case) or by its numeric id. */
 export async function findLicense(store: Store, ref: string): Promise<LicenseRecord> {
   const trimmed = ref.trim();
-  const found = /^\d+$/.test(trimmed) ? await store.findLicenseById(Number(trimmed)) : await findByKey(store, trimmed);
+  // An id no row can have (20 digits, say) is not found, like any other unknown id.
+  const id = /^\d+$/.test(trimmed) ? Number(trimmed) : undefined;
+  const found = id === undefined ? await findByKey(store, trimmed) : isRowId(id) ? await store.findLicenseById(id) : undefined;
   if (!found) throw licenseNotFound();
   return found;
 }

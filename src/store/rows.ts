@@ -12,6 +12,14 @@ const num = (v: unknown): number => Number(v);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
+/**
+ * Whether a number can name a row on both engines: ids are BIGINT/INTEGER (64-bit) columns,
+ * and JS numbers are exact only up to 2^53, so anything else is simply not a stored id.
+ */
+export function isRowId(id: number): boolean {
+  return Number.isSafeInteger(id) && id >= 1;
+}
+
 /** A `users` row as a UserRecord. */
 export function toUser(row: Row): UserRecord {
   return {

@@ -57,7 +57,7 @@ test('an env file is read, the environment wins, and unknown keys in it are refu
 test('prod refuses missing or weak secrets with a sentence naming the variable', () => {
   assert.throws(() => resolveSecrets(testConfig({ TTOPS_ENV: 'prod' })), /JWT_SECRET is not set; production needs it/);
   assert.throws(() => resolveSecrets(testConfig({ TTOPS_ENV: 'prod', JWT_SECRET: 'short', ADMIN_API_KEY: STRONG })), /JWT_SECRET is 5 bytes; production needs at least 32/);
-  assert.throws(() => resolveSecrets(testConfig({ TTOPS_ENV: 'prod', JWT_SECRET: STRONG, ADMIN_API_KEY: 'a'.repeat(40) })), /ADMIN_API_KEY repeats too few characters/);
+  assert.throws(() => resolveSecrets(testConfig({ TTOPS_ENV: 'prod', JWT_SECRET: STRONG, ADMIN_API_KEY: 'a'.repeat(40) })), /ADMIN_API_KEY looks guessable \(about \d+ bits.*— generate one with `openssl rand -hex 32` or run `ttops init`/);
   assert.deepEqual(resolveSecrets(testConfig({ TTOPS_ENV: 'prod', JWT_SECRET: STRONG, ADMIN_API_KEY: `${STRONG}x` })), { jwtSecret: STRONG, adminApiKey: `${STRONG}x` });
   assert.equal(weakness('changeme'), 'is 8 bytes; production needs at least 32');
 });

@@ -7,6 +7,7 @@ import { NotFoundError } from '../../errors.js';
 import { createVideoOrder, jobView, type VideoOrderInput } from '../../jobs/orders.js';
 import type { AppContext } from '../app.js';
 import { userGuard } from '../guards.js';
+import { idParams, rowIdOr404 } from '../schemas.js';
 
 /** Registers `/v2/jobs`. */
 export const jobRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -32,9 +33,10 @@ export const jobRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
     async (request, reply) => reply.code(201).send(await createVideoOrder(ctx.store, request.user!, request.body, ctx.config.videoCostCredits)),
   );
 
-  app.get<{ Params: { id: number } }>('/:id', { schema: { params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } } } }, async (request) => {
-    const job = await ctx.store.findJob(request.params.id);
-    if (!job || job.userId !== request.user!.id) throw new NotFoundError('job_not_found', `no job ${request.params.id} of yours`);
+  app.get<{ Params: { id: number } }>('/:id', { schema: { params: idParams } }, async (request) => {
+    const notFound = () => new NotFoundError('job_not_found', `no job ${request.params.id} of yours`);
+    const job = await ctx.store.findJob(rowIdOr404(request.params.id, notFound));
+    if (!job || job.userId !== request.user!.id) throw notFound();
     return jobView(job);
   });
 
