@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Config } from '../../config/load.js';
 import { FailureError } from '../../errors.js';
 import { humanSize } from '../../ops/backup/files.js';
+import { askYesNo, canPrompt } from '../confirm.js';
 import { cliActor, commandConfig } from '../context.js';
 import { printResult, say, table, type GlobalOptions, type Io } from '../io.js';
 
@@ -51,7 +52,9 @@ export async function runBackupVerify(io: Io, globals: GlobalOptions, id: string
 export async function runBackupRestore(io: Io, globals: GlobalOptions, id: string, options: { dir?: string; yes?: boolean; withEnv?: boolean }): Promise<void> {
   const config = commandConfig(io, globals);
   const { restoreBackup } = await import('../../ops/backup/restore.js');
-  const result = await restoreBackup(config, id, { dir: backupDir(io, config, options.dir), yes: options.yes, withEnv: options.withEnv, actor: cliActor(io).actor, io });
+  // The shared terminal prompt (plain without colour); without a terminal restore refuses by itself.
+  const confirm = canPrompt(io) ? (question: string) => askYesNo(question, globals) : undefined;
+  const result = await restoreBackup(config, id, { dir: backupDir(io, config, options.dir), yes: options.yes, withEnv: options.withEnv, actor: cliActor(io).actor, io, confirm });
   printResult(io, globals, result, () =>
     [
       `restored backup ${result.id}: ${result.tables} tables, ${result.rows} rows, ${result.media_files} media files`,
