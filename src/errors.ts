@@ -21,6 +21,8 @@ export const EXIT = {
   conflict: 6,
   /** A bug in ttops: please report it with the --verbose output. */
   internal: 70,
+  /** Ctrl-C at a prompt (128 + SIGINT, as shells report it): nothing was changed. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -101,6 +103,13 @@ export class UnreachableError extends TtopsError {
 export class FailureError extends TtopsError {
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(code, message, 500, EXIT.failure, options);
+  }
+}
+
+/** The operator pressed Ctrl-C at a prompt: exit 130, one line, nothing written. */
+export class InterruptedError extends TtopsError {
+  constructor(message = 'interrupted — nothing was changed', options?: ErrorOptions) {
+    super('interrupted', message, 499, EXIT.interrupted, options);
   }
 }
 

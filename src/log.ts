@@ -49,8 +49,13 @@ export function redactUrlQuery(url: string): string {
   return `${url.slice(0, q)}?${query}`;
 }
 
-/** Builds the process logger from configuration. */
-export function makeLogger(config: Pick<Config, 'log' | 'env'>, destination?: pino.DestinationStream): Logger {
+/** How the pretty log looks: `color` comes from the CLI's one colour decision (src/color.ts). */
+export interface LoggerLook {
+  color?: boolean;
+}
+
+/** Builds the process logger from configuration; the pretty format colours only when `look.color`. */
+export function makeLogger(config: Pick<Config, 'log' | 'env'>, destination?: pino.DestinationStream, look: LoggerLook = {}): Logger {
   const options: pino.LoggerOptions = {
     level: config.log.level,
     base: { service: 'ttops' },
@@ -62,7 +67,7 @@ export function makeLogger(config: Pick<Config, 'log' | 'env'>, destination?: pi
   };
   if (destination) return pino(options, destination);
   if (config.log.format === 'pretty') {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname,service' } } });
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: look.color ?? false, ignore: 'pid,hostname,service' } } });
   }
   return pino(options);
 }

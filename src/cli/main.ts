@@ -3,7 +3,7 @@
  * stderr (JSON with --json; the stack only with --verbose); `bin/` does the exiting.
  */
 import { CommanderError } from 'commander';
-import { EXIT, isTtopsError } from '../errors.js';
+import { EXIT, InterruptedError, isTtopsError } from '../errors.js';
 import { processIo, type Io } from './io.js';
 import { buildProgram } from './program.js';
 
@@ -19,8 +19,15 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
 }
 
-function report(error: unknown, io: Io, argv: string[]): number {
-  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+/** Ctrl-C at an @inquirer prompt rejects with ExitPromptError: the one place it becomes exit 130. */
+function interrupted(error: unknown): boolean {
+  return (error as Error)?.name === 'ExitPromptError';
+}
+
+function report(caught: unknown, io: Io, argv: string[]): number {
+  // Commander has already printed its own usage errors.
+  if (caught instanceof CommanderError) return caught.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  const error = interrupted(caught) ? new InterruptedError(undefined, { cause: caught }) : caught;
   const json = argv.includes('--json');
   const verbose = argv.includes('--verbose');
   const known = isTtopsError(error);

@@ -2,7 +2,9 @@
  * The command line: every command and flag, declared in one place, each action tidying
  * its flags and calling one function from a lazily loaded module (so `--help` is fast).
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { colorEnabled } from '../color.js';
+import { InvalidInputError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../paths.js';
 import type { GlobalOptions, Io } from './io.js';
@@ -16,7 +18,7 @@ import type { ActionFactory } from './register/types.js';
 
 function globalsOf(command: Command, io: Io): GlobalOptions {
   const o = command.optsWithGlobals();
-  return { json: Boolean(o.json), verbose: Boolean(o.verbose), color: o.color !== false && !io.env.NO_COLOR, envFile: o.envFile };
+  return { json: Boolean(o.json), verbose: Boolean(o.verbose), color: colorEnabled({ flag: o.color, env: io.env, isTty: io.isTty }), envFile: o.configFile ?? o.envFile };
 }
 
 /** Builds the program; `setExit` receives a non-zero code a command returns. */
@@ -29,15 +31,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--verbose', 'show stack traces and debug detail')
     .option('--no-color', 'no colour in output (NO_COLOR is respected too)')
     .option('--env-file <file>', 'read configuration from this env file')
+    .option('--config-file <file>', 'the same as --env-file, under a name node does not read: use it with npx on Node 20, where node takes --env-file itself')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showSuggestionAfterError()
-    .addHelpText('after', '\nExit codes: 0 ok, 1 failed/unhealthy, 2 usage, 3 unreachable, 4 config, 5 not found, 6 conflict, 70 internal.');
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failed/unhealthy, 2 usage, 3 unreachable, 4 config, 5 not found, 6 conflict, 70 internal, 130 interrupted (Ctrl-C at a prompt).');
   const action: ActionFactory =
     <A extends unknown[]>(fn: (g: GlobalOptions, ...args: A) => Promise<number | void>) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
-      const code = await fn(globalsOf(command, io), ...(args.slice(0, -1) as A));
+      let code: number | void;
+      try {
+        code = await fn(globalsOf(command, io), ...(args.slice(0, -1) as A));
+      } catch (error) {
+        // A parser called inside an action throws commander's error, which commander never printed.
+        if (error instanceof CommanderError) throw new InvalidInputError('invalid_argument', error.message.replace(/^error: /, ''), { cause: error });
+        throw error;
+      }
       if (typeof code === 'number' && code !== 0) setExit(code);
     };
 
@@ -58,9 +68,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   migrate.command('up').description('apply pending migrations (safe to run concurrently)').action(action(async (g) => (await import('./commands/migrate.js')).runMigrateUp(io, g)));
   migrate
     .command('down')
-    .description('revert the most recent migrations')
+    .description('revert the most recent migrations (asks first; in prod takes a backup first)')
     .option('--count <n>', 'how many to revert', int(1), 1)
-    .action(action(async (g, o: { count: number }) => (await import('./commands/migrate.js')).runMigrateDown(io, g, o)));
+    .option('--yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--dry-run', 'print which migrations would be reverted and change nothing')
+    .action(action(async (g, o: { count: number; yes?: boolean; dryRun?: boolean }) => (await import('./commands/migrate.js')).runMigrateDown(io, g, o)));
   migrate
     .command('status')
     .description('list migrations and whether they ran')
@@ -87,8 +99,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(action(async (g, ref: string) => (await import('./commands/license.js')).runLicenseShow(io, g, ref)));
   license
     .command('revoke <key-or-id>')
-    .description('revoke a key; a redeemed key takes its days back from the user')
-    .action(action(async (g, ref: string) => (await import('./commands/license.js')).runLicenseRevoke(io, g, ref)));
+    .description('revoke a key; a redeemed key takes its days back from the user (asks first)')
+    .option('--yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--dry-run', 'show the key and what revoking it would do, change nothing')
+    .action(action(async (g, ref: string, o: { yes?: boolean; dryRun?: boolean }) => (await import('./commands/license.js')).runLicenseRevoke(io, g, ref, o)));
   license
     .command('extend <key-or-id>')
     .description('add days to a key (and to its user if redeemed)')

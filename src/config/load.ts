@@ -39,7 +39,12 @@ export interface Config {
   envFile?: string;
   /** Validated values by variable name, as given (for `ttops config`). */
   values: Record<string, unknown>;
+  /** Where each given value came from: the process environment or the env file (`ttops config`). */
+  sources?: Record<string, ValueSource>;
 }
+
+/** Where a given value was read. */
+export type ValueSource = 'env' | 'env_file';
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
@@ -59,9 +64,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
   const envFile = options.envFile === false ? undefined : findEnvFile(options.envFile ?? env.TTOPS_ENV_FILE, cwd);
   const fromFile = envFile ? readEnvFile(envFile) : {};
-  const raw = mergeSources(fromFile, env, envFile);
+  const sources: Record<string, ValueSource> = {};
+  const raw = mergeSources(fromFile, env, envFile, sources);
   const values = validate(raw);
-  return toConfig(values, { cwd, envFile, isTty: options.isTty ?? false });
+  return { ...toConfig(values, { cwd, envFile, isTty: options.isTty ?? false }), sources };
 }
 
 function findEnvFile(explicit: string | undefined, cwd: string): string | undefined {
@@ -92,18 +98,19 @@ function readEnvFile(file: string): Record<string, string> {
 }
 
 /** Process env wins over the env file; aliases map to current names; empty means unset. */
-function mergeSources(fromFile: Record<string, string>, env: NodeJS.ProcessEnv, envFile?: string): Record<string, string> {
+function mergeSources(fromFile: Record<string, string>, env: NodeJS.ProcessEnv, envFile: string | undefined, sources: Record<string, ValueSource>): Record<string, string> {
   const merged: Record<string, string> = {};
-  const take = (source: Record<string, string | undefined>) => {
+  const take = (source: Record<string, string | undefined>, from: ValueSource) => {
     for (const [name, value] of Object.entries(source)) {
       const target = ALIASES[name] ?? name;
       if (!BY_NAME.has(target) || value === undefined || value === '') continue;
       if (ALIASES[name] && source[target]) continue; // the current name wins over its alias
       merged[target] = value;
+      sources[target] = from;
     }
   };
-  take(fromFile);
-  take(env);
+  take(fromFile, 'env_file');
+  take(env, 'env');
   for (const name of Object.keys(env)) {
     if (name.startsWith('TTOPS_') && !BY_NAME.has(name) && name !== 'TTOPS_ENV_FILE') {
       throw new ConfigError(`unknown variable ${name} in the environment — did you mean one of ${[...BY_NAME.keys()].filter((n) => n.startsWith('TTOPS_')).join(', ')}?`, { context: { variable: name, envFile } });

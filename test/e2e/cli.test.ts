@@ -104,7 +104,7 @@ for (const make of [sqliteEngine, postgresEngine]) {
       const extended = JSON.parse((await ttops(['--json', 'license', 'extend', String(keys[1].id), '--days', '5'], engine.env)).stdout);
       assert.equal(extended.ttl_days, 35);
 
-      const revoked = await ttops(['--json', 'license', 'revoke', keys[2].key], engine.env);
+      const revoked = await ttops(['--json', 'license', 'revoke', keys[2].key, '--yes'], engine.env);
       assert.equal(revoked.code, 0);
       assert.equal(JSON.parse(revoked.stdout).status, 'revoked');
       const again = await ttops(['license', 'revoke', keys[2].key], engine.env);

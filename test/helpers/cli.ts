@@ -55,3 +55,50 @@ export function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): P
     child.kill(signal);
   });
 }
+
+/** One step of a terminal session: wait until the screen shows `waitFor`, then type `send`. */
+export interface PtyStep {
+  waitFor: RegExp;
+  send: string;
+}
+
+/** Ctrl-C as a terminal sends it. */
+export const CTRL_C = '\x03';
+
+/** SGR escape codes (colours, bold, dim); cursor movement is not colour. */
+export const SGR = /\x1b\[[\d;]*m/;
+
+/**
+ * Runs `ttops args…` on a real pseudo-terminal (util-linux `script`), typing each step's
+ * keys once its text appears. `output` is everything the terminal showed (stdout and stderr).
+ */
+export function ttopsOnPty(args: string[], env: Record<string, string>, options: { cwd?: string; steps?: PtyStep[] } = {}): Promise<{ code: number | null; output: string }> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  // A wide terminal, so that a prompt never wraps in the middle of the text a step waits for.
+  const command = `stty cols 250 rows 50; exec ${[BIN, ...args].map(quote).join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: cleanEnv({ TERM: 'xterm-256color', ...env }), cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const steps = [...(options.steps ?? [])];
+    let output = '';
+    let seen = 0;
+    const onData = (d: Buffer) => {
+      output += d;
+      while (steps.length && steps[0].waitFor.test(output.slice(seen))) {
+        seen = output.length;
+        child.stdin.write(steps.shift()!.send);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    // Not a timing assertion: a guard so that a prompt that never shows fails the test instead of hanging it.
+    const guard = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`the terminal session did not end; still waiting for ${steps[0]?.waitFor ?? 'exit'}; it showed: ${JSON.stringify(output)}`));
+    }, 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      resolve({ code, output });
+    });
+  });
+}

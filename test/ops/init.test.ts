@@ -11,6 +11,7 @@ import { parseEnv } from 'node:util';
 import { loadConfig } from '../../src/config/load.js';
 import { weakness } from '../../src/config/secrets.js';
 import { checkAnswers, planInit, type InitAnswers } from '../../src/ops/init/plan.js';
+import { nextStep } from '../../src/ops/init/run.js';
 import { planToJson, renderPlan, Secret } from '../../src/ops/plan.js';
 import { ttops } from '../helpers/cli.js';
 import { tempDir } from '../helpers/engines.js';
@@ -111,7 +112,7 @@ test('init --yes through the binary: 0600 file, strong secrets never printed, se
 
   const forced = await ttops([...args, '--force', '--json'], {}, dir);
   assert.equal(forced.code, 0, forced.stderr);
-  assert.deepEqual(JSON.parse(forced.stdout), { env_file: file, env: 'dev', mode: '0600', generated: ['JWT_SECRET', 'ADMIN_API_KEY'], database_created: false, dry_run: false });
+  assert.deepEqual(JSON.parse(forced.stdout), { env_file: file, env: 'dev', mode: '0600', generated: ['JWT_SECRET', 'ADMIN_API_KEY'], database_created: false, dry_run: false, next: `\`ttops serve\` (it reads ${file} by itself)` });
   assert.notEqual((parseEnv(readFileSync(file, 'utf8')) as Record<string, string>).JWT_SECRET, values.JWT_SECRET);
 
   const config = await ttops(['config', '--json'], {}, dir);
@@ -135,4 +136,13 @@ test('init without a terminal needs --yes; --dry-run --json shows the plan redac
   assert.match(plan.files[0].content, /^DATABASE_URL=\[redacted\]$/m);
   assert.deepEqual(plan.commands.map((c) => c.argv.slice(4, 6)), [['createuser', '--no-superuser'], ['psql', '-X'], ['createdb', '--owner']]);
   assert.ok(!existsSync(target), 'nothing written');
+});
+
+test("init's next step is true for the file it wrote", () => {
+  const io = { cwd: '/srv/app', env: {} };
+  assert.equal(nextStep(io, false, '/srv/app/.env'), '`ttops serve` (it reads /srv/app/.env by itself)');
+  assert.equal(nextStep(io, false, '/srv/app/new.env'), '`ttops serve --env-file /srv/app/new.env`');
+  assert.equal(nextStep(io, true, '/etc/ttops/ttops.env'), '`sudo ttops deploy` (it reads /etc/ttops/ttops.env by itself)');
+  assert.equal(nextStep(io, true, '/root/staging.env'), '`sudo ttops deploy --env-file /root/staging.env`');
+  assert.equal(nextStep({ cwd: '/srv/app', env: { TTOPS_ENV_FILE: 'other.env' } }, false, '/srv/app/other.env'), '`ttops serve` (it reads /srv/app/other.env by itself)');
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { describeConfig } from '../../src/config/redact.js';
+import { sourcedRows } from '../../src/cli/commands/config.js';
 import { resolveSecrets, weakness } from '../../src/config/secrets.js';
 import { ConfigError } from '../../src/errors.js';
 import { testConfig } from '../helpers/config.js';
@@ -80,4 +81,21 @@ test('printed configuration redacts secrets and database passwords', () => {
   assert.equal(rows.find((r) => r.name === 'DATABASE_URL')?.value, 'postgres://app:%5Bredacted%5D@db:5432/ttops');
   assert.equal(rows.find((r) => r.name === 'PORT')?.value, '8000');
   assert.equal(rows.find((r) => r.name === 'PORT')?.source, 'default');
+});
+
+test('config names where each value came from: env, the env file, the generated dev secrets, the default', () => {
+  const home = mkdtempSync(path.join(tmpdir(), 'ttops-home-'));
+  const file = path.join(home, 'app.env');
+  writeFileSync(file, 'PORT=9001\nHOST=0.0.0.0\n');
+  const config = loadConfig({ env: { TTOPS_HOME: home, HOST: '127.0.0.2' }, envFile: file });
+  const before = sourcedRows(config);
+  const row = (rows: typeof before, name: string) => rows.find((r) => r.name === name)!;
+  assert.deepEqual([row(before, 'PORT').source, row(before, 'PORT').file], ['env_file', file]);
+  assert.deepEqual([row(before, 'HOST').value, row(before, 'HOST').source], ['127.0.0.2', 'env'], 'the environment wins and says so');
+  assert.deepEqual([row(before, 'JWT_TTL_DAYS').source, row(before, 'JWT_TTL_DAYS').file], ['default', null]);
+  assert.deepEqual([row(before, 'ADMIN_API_KEY').value, row(before, 'ADMIN_API_KEY').source], [null, 'default'], 'not generated yet');
+  const secrets = resolveSecrets(config);
+  const after = sourcedRows(config);
+  assert.deepEqual(row(after, 'ADMIN_API_KEY'), { ...row(before, 'ADMIN_API_KEY'), value: '[redacted]', source: 'dev_secrets', file: path.join(home, 'secrets.env'), description: row(after, 'ADMIN_API_KEY').description });
+  assert.ok(!JSON.stringify(after).includes(secrets.adminApiKey), 'still redacted');
 });

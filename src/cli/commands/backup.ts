@@ -9,6 +9,7 @@ import { FailureError } from '../../errors.js';
 import { humanSize } from '../../ops/backup/files.js';
 import { interruptible } from '../../ops/interrupt.js';
 import type { ProgressOptions } from '../../ops/progress.js';
+import { askYesNo, canPrompt } from '../confirm.js';
 import { cliActor, commandConfig } from '../context.js';
 import { printResult, say, table, type GlobalOptions, type Io } from '../io.js';
 
@@ -65,8 +66,10 @@ export async function runBackupRestore(io: Io, globals: GlobalOptions, id: strin
   const { restoreBackup } = await import('../../ops/backup/restore.js');
   const dir = backupDir(io, config, options.dir);
   const progress = progressFor(io, globals);
+  // The shared terminal prompt (plain without colour); without a terminal restore refuses by itself.
+  const confirm = canPrompt(io) ? (question: string) => askYesNo(question, globals) : undefined;
   // Long enough for units stopped by the restore to be started again after Ctrl-C.
-  const result = await interruptible('backup restore', () => restoreBackup(config, id, { dir, yes: options.yes, withEnv: options.withEnv, actor: cliActor(io).actor, io, progress }), { graceMs: 60_000 });
+  const result = await interruptible('backup restore', () => restoreBackup(config, id, { dir, yes: options.yes, withEnv: options.withEnv, actor: cliActor(io).actor, io, progress, confirm }), { graceMs: 60_000 });
   printResult(io, globals, result, () =>
     [
       `restored backup ${result.id}: ${result.tables} tables, ${result.rows} rows, ${result.media_files} media files`,

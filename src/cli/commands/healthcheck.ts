@@ -1,5 +1,6 @@
 /** `ttops healthcheck`: GET /ready for CI and people; exit 0 healthy, 1 unhealthy, 3 unreachable. */
 import { checkHealth, healthExitCode, healthToJson, renderHealth } from '../../ops/health/check.js';
+import { makePaint } from '../../color.js';
 import { commandConfig } from '../context.js';
 import { printResult, type GlobalOptions, type Io } from '../io.js';
 
@@ -16,6 +17,6 @@ export async function runHealthcheck(io: Io, globals: GlobalOptions, options: He
   // With --url nothing else is needed: CI runners have no env file.
   const url = options.url ?? commandConfig(io, globals).serverHost;
   const result = await checkHealth({ url, timeoutMs: options.timeout * 1000, retries: options.retries, intervalMs: options.interval * 1000 });
-  printResult(io, globals, healthToJson(result), () => renderHealth(result));
+  printResult(io, globals, healthToJson(result), () => renderHealth(result, makePaint(globals.color)));
   return healthExitCode(result);
 }

@@ -1,6 +1,7 @@
 /** `ttops license issue|list|show|revoke|extend`: license administration from the shell. */
 import { InvalidInputError } from '../../errors.js';
 import { extendLicense, findLicense, issueLicenses, licenseView, listLicenses, revokeLicense } from '../../licenses/service.js';
+import { confirmDestructive } from '../confirm.js';
 import { cliActor, commandConfig, withStore } from '../context.js';
 import { printResult, say, table, type GlobalOptions, type Io } from '../io.js';
 
@@ -30,9 +31,34 @@ export async function runLicenseShow(io: Io, globals: GlobalOptions, ref: string
   printResult(io, globals, view, () => Object.entries(view).map(([k, v]) => `${k.padEnd(12)} ${v ?? '-'}`).join('\n'));
 }
 
-/** Revokes a key by key or id. */
-export async function runLicenseRevoke(io: Io, globals: GlobalOptions, ref: string): Promise<void> {
-  const view = await withStore(commandConfig(io, globals), (store) => revokeLicense(store, ref, cliActor(io)));
+/** Flags of `ttops license revoke`. */
+export interface LicenseRevokeOptions {
+  yes?: boolean;
+  dryRun?: boolean;
+  /** Injectable answer for tests; by default a prompt on the terminal. */
+  ask?: (question: string) => Promise<boolean>;
+}
+
+/** Revokes a key by key or id, after a confirmation (or --yes); --dry-run only shows the key. */
+export async function runLicenseRevoke(io: Io, globals: GlobalOptions, ref: string, options: LicenseRevokeOptions = {}): Promise<void> {
+  const config = commandConfig(io, globals);
+  const found = await withStore(config, async (store) => licenseView(await findLicense(store, ref)));
+  const consequence = found.redeemed_by ? `user ${found.redeemed_by} loses its days and is logged out` : 'nobody can redeem it any more';
+  // An already revoked key goes straight on to the store, which refuses it (exit 6): there is nothing to confirm.
+  if (found.status !== 'revoked') {
+    if (options.dryRun) {
+      printResult(io, globals, { would_revoke: found, dry_run: true }, () => `would revoke ${found.key} (id ${found.id}, ${found.plan}, ${found.status}); ${consequence}\ndry run: nothing changed`);
+      return;
+    }
+    await confirmDestructive(io, globals, {
+      yes: options.yes,
+      ask: options.ask,
+      question: `Revoke ${found.key} (id ${found.id}, ${found.plan}, ${found.status})? ${consequence[0].toUpperCase()}${consequence.slice(1)}.`,
+      what: `license revoke ${found.key} cannot be undone (${consequence})`,
+      cancelledCode: 'revoke_cancelled',
+    });
+  }
+  const view = await withStore(config, (store) => revokeLicense(store, String(found.id), cliActor(io)));
   printResult(io, globals, view, () => `revoked ${view.key} (id ${view.id})${view.redeemed_by ? `; user ${view.redeemed_by} loses its days and is logged out` : ''}`);
 }
 

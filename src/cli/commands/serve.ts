@@ -8,7 +8,7 @@ import { resolveSecrets } from '../../config/secrets.js';
 import { Lifecycle } from '../../daemon/lifecycle.js';
 import { Events } from '../../events.js';
 import { startWorkers } from '../../jobs/runtime.js';
-import { InvalidInputError } from '../../errors.js';
+import { ConflictError } from '../../errors.js';
 import { makeLogger } from '../../log.js';
 import { ensureMigrated } from '../../store/ensure-migrated.js';
 import { openStore } from '../../store/open.js';
@@ -29,7 +29,7 @@ export async function runServe(io: Io, globals: GlobalOptions, options: ServeOpt
   const host = options.host ?? loaded.host;
   const port = options.port ?? loaded.port;
   const config = withListenAddress(loaded, host, port);
-  const logger = makeLogger(config);
+  const logger = makeLogger(config, undefined, { color: globals.color });
   const lifecycle = new Lifecycle((name, error) => logger.error({ err: error }, `cleanup of ${name} failed`));
 
   const store = await openStore(config);
@@ -48,7 +48,7 @@ export async function runServe(io: Io, globals: GlobalOptions, options: ServeOpt
     // Registered after http, so they stop first: no new jobs, running ones finish or go back to the queue.
     for (const worker of workers) lifecycle.add(`worker ${worker.id}`, () => worker.stop(10_000));
     await app.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') throw new InvalidInputError('port_in_use', `port ${port} on ${host} is already in use — stop the other process or pass --port`);
+      if (error.code === 'EADDRINUSE') throw new ConflictError('port_in_use', `port ${port} on ${host} is in use — stop the other process or pass --port`, { cause: error });
       throw error;
     });
     const address = app.server.address();

@@ -24,7 +24,7 @@ const GRACE_MS = 20_000;
 /** Runs the worker until a signal; returns the exit code. */
 export async function runWorker(io: Io, globals: GlobalOptions, options: WorkerCommandOptions): Promise<number> {
   const config = commandConfig(io, globals);
-  const logger = makeLogger(config);
+  const logger = makeLogger(config, undefined, { color: globals.color });
   const store = await openStore(config);
   const lifecycle = new Lifecycle((name, error) => logger.error({ err: error }, `cleanup of ${name} failed`));
   lifecycle.add('store', () => store.close());

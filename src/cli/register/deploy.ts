@@ -29,7 +29,7 @@ export const register: Register = (program, io, action) => {
     .option('--port <port>', 'port `ttops serve` listens on behind nginx', int(1, 65535))
     .option('-f, --force', 'replace an existing env file (new secrets sign every user out)')
     .option('--dry-run', 'print the plan (secrets redacted) and change nothing')
-    .addHelpText('after', '\nThe env file is written with mode 0600; secrets are never printed. Use the global --env-file F to pick its path.')
+    .addHelpText('after', '\nThe env file is written with mode 0600; secrets are never printed. Use the global --env-file F (or --config-file F, e.g. through npx on Node 20) to pick its path.')
     .action(action(async (g, o: InitOptions) => (await import('../commands/init.js')).runInitCommand(io, g, o)));
 
   program

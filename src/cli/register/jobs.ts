@@ -1,6 +1,18 @@
 /** Declarations of the job commands: `worker` and `credits`. */
+import { InvalidArgumentError } from 'commander';
 import { int } from './int.js';
 import type { Register } from './types.js';
+
+const MAX_GRANT = 1_000_000;
+
+/** The amount of a grant: credits are only ever added here (a refund or debit is the ledger's job). */
+function creditAmount(value: string): number {
+  if (/^-\d/.test(value.trim())) throw new InvalidArgumentError(`${value} is negative: credits grant only adds credits — pass a whole number from 1 to ${MAX_GRANT}`);
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > MAX_GRANT) {
+    throw new InvalidArgumentError(`${JSON.stringify(value)} is not an amount of credits — pass a whole number from 1 to ${MAX_GRANT}`);
+  }
+  return Number(value);
+}
 
 /** Registers `worker` and `credits`. */
 export const register: Register = (program, io, action) => {
@@ -13,11 +25,13 @@ export const register: Register = (program, io, action) => {
 
   const credits = program.command('credits').description('grant and inspect credits');
   credits
-    .command('grant <user> <amount>')
+    .command('grant')
     .description('add credits to a user (username or tg:<telegram id>)')
+    .argument('<user>', 'username or tg:<telegram id>')
+    .argument('<amount>', `credits to add, a whole number from 1 to ${MAX_GRANT}`, creditAmount)
     .option('--reason <text>', 'why, kept in the ledger and the audit log')
     .action(
-      action(async (g, user: string, amount: string, o: { reason?: string }) => (await import('../commands/credits.js')).runCreditsGrant(io, g, user, int(1, 1_000_000)(amount), o)),
+      action(async (g, user: string, amount: number, o: { reason?: string }) => (await import('../commands/credits.js')).runCreditsGrant(io, g, user, amount, o)),
     );
   credits
     .command('show <user>')

@@ -4,6 +4,7 @@
  * 5xx), and classify the outcome as healthy, unhealthy (reachable but failing) or
  * unreachable. Nothing here prints; the CLI renders the result.
  */
+import { PLAIN, paintState, type Paint } from '../../color.js';
 import { EXIT, InvalidInputError } from '../../errors.js';
 
 /** One check in the health+json body. */
@@ -100,17 +101,18 @@ export function healthToJson(result: HealthResult): Record<string, unknown> {
   };
 }
 
-/** Per-check lines for people: the headline, then one line per check with its output. */
-export function renderHealth(result: HealthResult): string {
+/** Per-check lines for people: the headline, then one line per check with its output; `paint` colours the state words. */
+export function renderHealth(result: HealthResult, paint: Paint = PLAIN): string {
   const tries = result.attempts === 1 ? '1 attempt' : `${result.attempts} attempts`;
   const http = result.httpStatus ? `HTTP ${result.httpStatus}, ` : '';
-  const verdict = result.outcome === 'unreachable' ? 'unreachable' : `${result.outcome} (${result.status})`;
+  const verdict = result.outcome === 'unreachable' ? paintState(paint, 'unreachable') : `${paintState(paint, result.outcome)} (${paintState(paint, result.status)})`;
   const lines = [`${verdict} — ${result.url} (${http}${tries}, ${result.elapsedMs} ms)`];
   if (result.error) lines.push(`  ${result.error}`);
   const width = Math.max(0, ...Object.keys(result.checks).map((k) => k.length));
   for (const [name, check] of Object.entries(result.checks)) {
     const detail = check.output ?? (check.observedValue === undefined ? '' : JSON.stringify(check.observedValue));
-    lines.push(`  ${check.status.padEnd(4)}  ${name.padEnd(width)}  ${detail}`.trimEnd());
+    // Padded before painting: escape codes must not count towards the column width.
+    lines.push(`  ${paintState(paint, check.status)}${' '.repeat(Math.max(0, 4 - check.status.length))}  ${name.padEnd(width)}  ${detail}`.trimEnd());
   }
   return lines.join('\n');
 }

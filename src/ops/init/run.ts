@@ -40,6 +40,8 @@ export interface InitResult {
   generated: string[];
   database_created: boolean;
   dry_run: boolean;
+  /** The command to run next, naming this file when it is not where that command looks by itself. */
+  next: string;
 }
 
 /** Where the env file goes. */
@@ -67,14 +69,22 @@ export async function runInit(io: Io, globals: GlobalOptions, options: InitOptio
     port: options.port,
   };
   // The file's place may depend on --prod, so ask that first when it is open.
-  const prod = given.prod ?? (interactive ? await askProd() : false);
+  const prod = given.prod ?? (interactive ? await askProd(globals.color) : false);
   const envFile = initEnvFile(io, globals, prod);
-  if (existsSync(envFile) && !options.force && !options.dryRun && !(interactive && (await confirmOverwrite(envFile)))) {
+  if (existsSync(envFile) && !options.force && !options.dryRun && !(interactive && (await confirmOverwrite(envFile, globals.color)))) {
     throw new ConflictError('env_file_exists', `${envFile} already exists; pass --force to replace it (new secrets sign every user out).`);
   }
-  const answers: InitAnswers = interactive ? await askInit({ ...given, prod }) : ({ ...given, prod, apiDomain: given.apiDomain ?? '', mediaDomain: given.mediaDomain ?? '' } as InitAnswers);
+  const answers: InitAnswers = interactive ? await askInit({ ...given, prod }, globals.color) : ({ ...given, prod, apiDomain: given.apiDomain ?? '', mediaDomain: given.mediaDomain ?? '' } as InitAnswers);
   const plans = planInit(answers, { envFile, now: options.now ?? new Date() });
-  const result: InitResult = { env_file: envFile, env: answers.prod ? 'prod' : 'dev', mode: '0600', generated: plans.generated, database_created: plans.database.commands.length > 0, dry_run: Boolean(options.dryRun) };
+  const result: InitResult = {
+    env_file: envFile,
+    env: answers.prod ? 'prod' : 'dev',
+    mode: '0600',
+    generated: plans.generated,
+    database_created: plans.database.commands.length > 0,
+    dry_run: Boolean(options.dryRun),
+    next: nextStep(io, answers.prod, envFile),
+  };
   if (options.dryRun) {
     const shown = plans.display;
     io.stdout.write(globals.json ? `${JSON.stringify(planToJson(shown), null, 2)}\n` : `${renderPlan(shown)}\n\n${shown.files[0].content}`);
@@ -85,8 +95,19 @@ export async function runInit(io: Io, globals: GlobalOptions, options: InitOptio
   return result;
 }
 
+/**
+ * What to run next so that it reads the file just written: `serve` finds `.env` in the
+ * working directory and `deploy` finds /etc/ttops/ttops.env (or TTOPS_ENV_FILE) by
+ * themselves; any other file is named with --env-file.
+ */
+export function nextStep(io: Pick<Io, 'cwd' | 'env'>, prod: boolean, envFile: string): string {
+  const command = prod ? 'sudo ttops deploy' : 'ttops serve';
+  const found = [prod ? DEFAULT_PATHS.envFile : path.join(io.cwd, '.env'), io.env.TTOPS_ENV_FILE ? path.resolve(io.cwd, io.env.TTOPS_ENV_FILE) : undefined];
+  if (found.includes(envFile)) return `\`${command}\` (it reads ${envFile} by itself)`;
+  return `\`${command} --env-file ${envFile}\``;
+}
+
 /** The human summary: the path, what was generated, what to do next. */
 export function renderInitResult(result: InitResult): string {
-  const next = result.env === 'prod' ? 'next: `sudo ttops deploy` (it reads this file)' : 'next: `ttops serve` (it reads .env in this directory)';
-  return [`wrote ${result.env_file} (mode ${result.mode})`, `generated: ${result.generated.join(', ')} — stored only in that file`, next].join('\n');
+  return [`wrote ${result.env_file} (mode ${result.mode})`, `generated: ${result.generated.join(', ')} — stored only in that file`, `next: ${result.next}`].join('\n');
 }

@@ -1,16 +1,19 @@
 /** The status report as one screen of text: one labelled line per part, unknowns say why. */
+import { PLAIN, paintState, type Paint } from '../../color.js';
 import { isUnknown, type Part, type StatusReport } from './gather.js';
 
-/** Renders the report for people (no colour: the words carry the meaning). */
-export function renderStatus(r: StatusReport): string {
+/** Renders the report for people; the words carry the meaning, `paint` (colour on a terminal) only underlines the state words. */
+export function renderStatus(r: StatusReport, paint: Paint = PLAIN): string {
+  const state = (word: string) => paintState(paint, word);
+  const part = <T>(value: Part<T>, show: (v: T) => string) => (isUnknown(value) ? `${paint.warn('unknown')}: ${value.unknown}` : show(value));
   const lines: [string, string][] = [
-    ['migrations', part(r.migrations, (m) => (m.pending.length ? `${m.pending.length} pending (${m.pending.join(', ')}) — run \`ttops migrate up\`` : `current (${m.applied} applied)`))],
-    ['services', part(r.services, (s) => Object.entries(s).map(([unit, state]) => `${unit} ${state}`).join(' · '))],
+    ['migrations', part(r.migrations, (m) => (m.pending.length ? `${paint.warn(`${m.pending.length} pending`)} (${m.pending.join(', ')}) — run \`ttops migrate up\`` : `${state('current')} (${m.applied} applied)`))],
+    ['services', part(r.services, (s) => Object.entries(s).map(([unit, st]) => `${unit} ${state(st)}`).join(' · '))],
     ['workers', workersLine(r)],
     ['queue', part(r.queue, (q) => Object.entries(q).map(([status, n]) => `${status} ${n}`).join(' · '))],
     ['licenses', part(r.licenses, (l) => Object.entries(l).map(([status, n]) => `${status} ${n}`).join(' · '))],
-    ['backup', part(r.backup, (b) => (b ? `${b.id}, ${age(b.age_s)} ago (${b.created_at})` : 'none yet — run `ttops backup create`'))],
-    ['certificate', part(r.certificate, (c) => `${c.days_left} days left (until ${c.valid_to})${c.level === 'ok' ? '' : ` — ${c.level}: renew with certbot`}`)],
+    ['backup', part(r.backup, (b) => (b ? `${b.id}, ${age(b.age_s)} ago (${b.created_at})` : `${paint.warn('none yet')} — run \`ttops backup create\``))],
+    ['certificate', part(r.certificate, (c) => `${c.days_left} days left (until ${c.valid_to})${c.level === 'ok' ? '' : ` — ${state(c.level)}: renew with certbot`}`)],
     ['disk', r.disk.map((d) => part(d, (x) => `${x.path} ${bytes(x.free_bytes)} free of ${bytes(x.total_bytes)} (${x.free_percent}%)`)).join(' · ')],
   ];
   const width = Math.max(...lines.map(([label]) => label.length));
@@ -23,10 +26,6 @@ function workersLine(r: StatusReport): string {
   const a = isUnknown(alive) ? `alive unknown (${alive.unknown})` : `${alive} alive`;
   const o = !isUnknown(outside) && outside > 0 ? ` (${outside} outside systemd)` : '';
   return `${c}, ${a}${o}`;
-}
-
-function part<T>(value: Part<T>, show: (v: T) => string): string {
-  return isUnknown(value) ? `unknown: ${value.unknown}` : show(value);
 }
 
 /** "3d 4h", "5h 2m", "7m", "12s". */

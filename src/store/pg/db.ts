@@ -4,7 +4,7 @@
  * helper, and one place that turns connection failures into UnreachableError.
  */
 import pg from 'pg';
-import { UnreachableError } from '../../errors.js';
+import { ConfigError, UnreachableError } from '../../errors.js';
 
 const INT8 = 20;
 const TIMESTAMPTZ = 1184;
@@ -35,8 +35,17 @@ export function isConnectionError(error: unknown): boolean {
   return ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08') || /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed/i.test(message);
 }
 
-/** Re-throws connection failures as UnreachableError, anything else unchanged. */
+/** PostgreSQL refusing the login or the database by name: DATABASE_URL is wrong, not the server down. */
+const CONFIG_CODES: Record<string, string> = {
+  '3D000': 'names a database that does not exist — create it (`createdb NAME`, or `ttops init --create-local-db`) or fix the name in DATABASE_URL',
+  '28000': 'names a role PostgreSQL does not accept — create the role or fix the user in DATABASE_URL',
+  '28P01': 'has a user or password PostgreSQL rejects — fix the password in DATABASE_URL',
+};
+
+/** Re-throws a wrong DATABASE_URL as ConfigError (exit 4), connection failures as UnreachableError (exit 3), anything else unchanged. */
 export function rethrow(error: unknown): never {
+  const why = CONFIG_CODES[(error as { code?: string })?.code ?? ''];
+  if (why) throw new ConfigError(`DATABASE_URL ${why} (PostgreSQL said: ${(error as Error).message})`, { code: 'database_url_rejected', cause: error });
   if (isConnectionError(error)) throw new UnreachableError('store_unreachable', 'PostgreSQL is unreachable — check DATABASE_URL and that the server is running', { cause: error });
   throw error;
 }
