@@ -8,14 +8,10 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { rmSync } from 'node:fs';
-import { TtopsError, type ExitCode } from '../errors.js';
+import { InterruptedError } from '../errors.js';
 
-/** The work stopped because of a signal: exit 130 (128 + SIGINT), as shells report it. */
-export class InterruptedError extends TtopsError {
-  constructor(message: string, options?: { cause?: unknown; context?: Record<string, unknown> }) {
-    super('interrupted', message, 499, 130 as ExitCode, options);
-  }
-}
+/** The work stopped because of a signal: exit 130 (128 + SIGINT), as shells report it (the one class in src/errors.ts). */
+export { InterruptedError };
 
 interface Cleanup {
   run: () => void | Promise<void>;

@@ -22,7 +22,7 @@ const NOW = new Date('2026-01-02T03:04:05Z');
 /** Fixed stand-ins for generated secrets: long and varied enough to pass the strength check. */
 function fixedSecrets(): () => Secret {
   let n = 0;
-  return () => new Secret(`fixed-secret-${++n}-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef`);
+  return () => new Secret(`fixed-secret-${++n}-q8Yv3kP0xZr7LmN2bT5wC9dF1gH4jS6u`);
 }
 
 const PROD: InitAnswers = { prod: true, apiDomain: 'api.example.test', mediaDomain: 'media.example.test', createLocalDb: true, botToken: '123456:ABC-def_GHI', kieKeys: ['kie-one', 'kie-two'] };
@@ -34,7 +34,7 @@ test('init renders exactly the golden env file (fixed secrets), and it loads wit
   assert.equal(file.sensitive, true);
   assertGoldenText('env-prod.env', file.content);
   const values = parseEnv(file.content) as Record<string, string>;
-  assert.equal(values.DATABASE_URL, 'postgres://ttops:fixed-secret-1-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef@127.0.0.1:5432/ttops');
+  assert.equal(values.DATABASE_URL, 'postgres://ttops:fixed-secret-1-q8Yv3kP0xZr7LmN2bT5wC9dF1gH4jS6u@127.0.0.1:5432/ttops');
   assert.equal(values.TTOPS_HOME, '/var/lib/ttops');
   const dir = tempDir('ttops-init-load-');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
