@@ -30,6 +30,10 @@ import { Hub } from '../live/hub.js';
 import { TriggerService } from '../live/triggers.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { wsRoutes } from './routes/ws.js';
+import { liveRoutes } from './routes/live.js';
+import { LivePipeline } from '../live/pipeline.js';
+import { parseBannedWords } from '../tts/clean.js';
+import { makeTts } from '../tts/make.js';
 import { installTransportErrors, TRANSPORT_OPTIONS } from './transport-errors.js';
 
 /** What the app needs from the outside. */
@@ -104,13 +108,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { ctx, prefix: '/v2/auth' });
   await app.register(jobRoutes, { ctx, prefix: '/v2/jobs' });
   await app.register(providerRoutes, { ctx, prefix: '/v2/providers' });
-  const sounds = new SoundService(deps.store, deps.config, 50);
+  const sounds = new SoundService(deps.store, deps.config, deps.config.limits.soundsPerUser);
   await app.register(soundRoutes(sounds), { ctx, prefix: '/v2/sounds' });
   await registerStatic(app, deps.config.mediaDir);
   const events = deps.events ?? new Events();
-  await app.register(triggerRoutes(new TriggerService(deps.store, events, 100)), { ctx, prefix: '/v2/triggers' });
+  await app.register(triggerRoutes(new TriggerService(deps.store, events, deps.config.limits.triggersPerUser)), { ctx, prefix: '/v2/triggers' });
+  const { tts: ttsSettings } = deps.config;
+  const tts = makeTts({
+    engine: deps.config.ttsEngine,
+    mediaDir: deps.config.mediaDir,
+    edgeUrl: ttsSettings.edgeUrl,
+    edgeBudgetMs: ttsSettings.edgeBudgetMs,
+    voice: ttsSettings.voice,
+    maxChars: ttsSettings.maxChars,
+    bannedWords: parseBannedWords(ttsSettings.bannedWords),
+  });
+  const pipeline = new LivePipeline({ store: deps.store, events, tts, soundUrl: (userId, filename) => sounds.url(userId, filename), mediaBaseUrl: () => deps.config.mediaBaseUrl });
   const hub = new Hub(events);
-  app.addHook('onClose', async () => hub.close());
+  app.addHook('onClose', async () => {
+    hub.close();
+    pipeline.close();
+  });
   await app.register(wsRoutes(hub, () => [{ type: 'status', status: 'offline' }]), { ctx, prefix: '/v2' });
+  await app.register(liveRoutes(pipeline), { ctx, prefix: '/v2/live' });
   return app;
 }

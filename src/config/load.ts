@@ -32,6 +32,8 @@ export interface Config {
   backupDir: string;
   systemctl: { bin: string; explicit: boolean };
   ttsEngine: 'edge' | 'espeak' | 'none';
+  tts: { edgeUrl?: string; voice: string; maxChars: number; bannedWords: string; edgeBudgetMs: number };
+  limits: { soundsPerUser: number; triggersPerUser: number };
   liveSource?: 'tiktok' | 'replay';
   signApiKey?: string;
   log: { level: string; format: 'pretty' | 'json' };
@@ -175,6 +177,14 @@ function toConfig(v: Record<string, unknown>, ctx: { cwd: string; envFile?: stri
     backupDir: path.resolve(ctx.cwd, get('BACKUP_DIR', path.join(home, 'backups'))),
     systemctl: { bin: get('TTOPS_SYSTEMCTL', 'systemctl'), explicit: v.TTOPS_SYSTEMCTL !== undefined },
     ttsEngine: get('TTS_ENGINE', 'edge'),
+    tts: {
+      edgeUrl: get<string | undefined>('EDGE_TTS_URL', undefined),
+      voice: get('TTS_VOICE', 'ru-RU-SvetlanaNeural'),
+      maxChars: get('TTS_MAX_CHARS', 200),
+      bannedWords: get('TTS_BANNED_WORDS', ''),
+      edgeBudgetMs: get('TTS_EDGE_BUDGET_MS', 3000),
+    },
+    limits: { soundsPerUser: get('SOUNDS_PER_USER', 50), triggersPerUser: get('TRIGGERS_PER_USER', 100) },
     liveSource: get<'tiktok' | 'replay' | undefined>('LIVE_SOURCE', undefined),
     signApiKey: get<string | undefined>('SIGN_API_KEY', undefined),
     log: {

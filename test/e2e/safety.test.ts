@@ -104,7 +104,7 @@ test('Ctrl-C at the init prompt exits 130 with one line and writes nothing', asy
   try {
     const r = await ttopsOnPty(['init'], {}, { cwd: engine.settings.home, steps: [{ waitFor: /production server/, send: CTRL_C }] });
     assert.equal(r.code, 130, r.output);
-    assert.match(r.output, /ttops: interrupted — nothing was changed\r\n$/);
+    assert.match(r.output, /ttops: interrupted — nothing was changed\r\n(\x1B\[\?25h)*$/);
     assert.doesNotMatch(r.output, /internal error/);
     assert.equal(r.output.match(/ttops:/g)?.length, 1, 'one line');
     assert.deepEqual(readdirSync(engine.settings.home), [], 'no env file, nothing else');
@@ -120,14 +120,14 @@ test('Ctrl-C at the revoke and restore confirmations exits 130 and changes nothi
     const status = async () => JSON.parse((await ttops(['--json', 'license', 'show', key], engine.env)).stdout).status;
     const revoke = await ttopsOnPty(['license', 'revoke', key], engine.env, { steps: [{ waitFor: /Revoke TTB-.*\?/, send: CTRL_C }] });
     assert.equal(revoke.code, 130, revoke.output);
-    assert.match(revoke.output, /ttops: interrupted — nothing was changed\r\n$/);
+    assert.match(revoke.output, /ttops: interrupted — nothing was changed\r\n(\x1B\[\?25h)*$/);
     assert.equal(await status(), 'active');
 
     const backups = path.join(engine.settings.home, 'backups');
     const id = JSON.parse((await ttops(['--json', 'backup', 'create'], engine.env)).stdout).id;
     const restore = await ttopsOnPty(['backup', 'restore', id], engine.env, { steps: [{ waitFor: /Replace .* with backup/, send: CTRL_C }] });
     assert.equal(restore.code, 130, restore.output);
-    assert.match(restore.output, /ttops: interrupted — nothing was changed\r\n$/);
+    assert.match(restore.output, /ttops: interrupted — nothing was changed\r\n(\x1B\[\?25h)*$/);
     assert.doesNotMatch(restore.output, /internal error/);
     assert.deepEqual(readdirSync(backups), [id], 'no safety backup: nothing was started');
 

@@ -54,7 +54,7 @@ test('a failed `systemctl restart` after the switch: current returns to the prev
 /** A prod env file as `ttops init --prod` writes it (TTOPS_ENV given). */
 function envFile(dir: string, env: string): string {
   const file = path.join(dir, 'ttops.env');
-  writeFileSync(file, [`TTOPS_ENV=${env}`, 'SERVER_HOST=https://api.example.test', 'MEDIA_BASE_URL=https://media.example.test', `JWT_SECRET=${'k'.repeat(8)}abcdefghijklmnopqrstuvwxyz012345`, 'ADMIN_API_KEY=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', ''].join('\n'), { mode: 0o600 });
+  writeFileSync(file, [`TTOPS_ENV=${env}`, 'SERVER_HOST=https://api.example.test', 'MEDIA_BASE_URL=https://media.example.test', 'JWT_SECRET=3f9c1e7a5b2d8046e1c9a7f35b2d8e04c6a1f0b9d7e3528a4c6e1f7b9d0a2c5e', 'ADMIN_API_KEY=Zq4Lm8Xv2Tn6Rb0Wc3Yd7Kf1Gh5Js9Pe', ''].join('\n'), { mode: 0o600 });
   return file;
 }
 

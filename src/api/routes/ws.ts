@@ -10,6 +10,7 @@ import type { Hub } from '../../live/hub.js';
 import { WS_CLOSE, type ServerMessage } from '../../live/protocol.js';
 import type { UserRecord } from '../../store/types.js';
 import type { AppContext } from '../app.js';
+import { sendError } from '../errors.js';
 
 /** The close code for a failed authentication. */
 function closeCodeFor(error: unknown): number {
@@ -26,16 +27,22 @@ export type Greeting = (user: UserRecord) => ServerMessage[];
 export function wsRoutes(hub: Hub, greeting: Greeting): FastifyPluginAsync<{ ctx: AppContext }> {
   return async (app, { ctx }) => {
     await app.register(websocket, { options: { maxPayload: 4096 } });
-    app.get<{ Querystring: { token?: string } }>('/ws', { websocket: true }, async (socket, request) => {
-      const token = typeof request.query.token === 'string' ? request.query.token : '';
-      if (!token) return socket.close(WS_CLOSE.tokenMissing, 'token_missing: pass ?token=<access_token>');
-      let user: UserRecord;
-      try {
-        user = await ctx.accounts.authenticate(token);
-      } catch (error) {
-        return socket.close(closeCodeFor(error), isTtopsError(error) ? error.code : 'token_invalid');
-      }
-      hub.add(user.id, socket, greeting(user));
+    app.route<{ Querystring: { token?: string } }>({
+      method: 'GET',
+      url: '/ws',
+      // A plain GET (no upgrade) gets a coded answer instead of an empty 404.
+      handler: async (_request, reply) => sendError(reply, 426, 'upgrade_required', 'this is a WebSocket endpoint — connect with a WebSocket client and ?token=<access_token>'),
+      wsHandler: async (socket, request) => {
+        const token = typeof request.query.token === 'string' ? request.query.token : '';
+        if (!token) return socket.close(WS_CLOSE.tokenMissing, 'token_missing: pass ?token=<access_token>');
+        let user: UserRecord;
+        try {
+          user = await ctx.accounts.authenticate(token);
+        } catch (error) {
+          return socket.close(closeCodeFor(error), isTtopsError(error) ? error.code : 'token_invalid');
+        }
+        hub.add(user.id, socket, greeting(user));
+      },
     });
   };
 }

@@ -41,10 +41,13 @@ export async function runServe(io: Io, globals: GlobalOptions, options: ServeOpt
       const applied = await ensureMigrated(store, 'dev');
       if (applied.length) logger.info({ applied }, 'applied migrations');
     }
-    const app = await buildApp({ config, store, secrets, logger });
+    // One event map for the process, fed by the store's bus: sockets here hear what other processes broadcast.
+    const events = new Events();
+    lifecycle.add('bus', await events.connect(store.bus));
+    const app = await buildApp({ config, store, secrets, logger, events });
     lifecycle.add('http', () => app.close());
     const workerCount = options.workers ?? (config.env === 'dev' ? 1 : 0);
-    const workers = await startWorkers({ config, store, events: new Events(), logger, count: workerCount });
+    const workers = await startWorkers({ config, store, events, logger, count: workerCount });
     // Registered after http, so they stop first: no new jobs, running ones finish or go back to the queue.
     for (const worker of workers) lifecycle.add(`worker ${worker.id}`, () => worker.stop(10_000));
     await app.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {

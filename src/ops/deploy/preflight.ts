@@ -46,7 +46,7 @@ export function staticChecks(input: DeployInput, config: Config, nodeVersion = p
   if (config.env !== 'prod') configProblem(`TTOPS_ENV is ${config.env} in ${config.envFile ?? 'the environment'}; deploy needs TTOPS_ENV=prod — run \`ttops init --prod\` or edit the file.`);
   for (const [name, value] of [['JWT_SECRET', config.jwtSecret], ['ADMIN_API_KEY', config.adminApiKey]] as const) {
     if (!value) configProblem(`${name} is not set in ${config.envFile ?? 'the env file'}; run \`ttops init --prod\` to generate it.`);
-    else if (weakness(value)) configProblem(`${name} ${weakness(value)} — run \`ttops init --prod --force\` or \`openssl rand -base64 48\`.`);
+    else if (weakness(value)) configProblem(`${name} ${weakness(value)} — run \`ttops init --prod --force\` or \`openssl rand -hex 32\`.`);
   }
   const missing = REQUIRED_ENTRIES.filter((e) => !input.source.entries.includes(e));
   if (missing.length) problems.push(`the package at ${input.source.dir} lacks ${missing.join(', ')}; reinstall ttops (npm i -g ttops) or build it (npm run build).`);
