@@ -35,7 +35,10 @@ export async function listenChannel(databaseUrl: string, channel: string, onMess
       retryMs = 100;
       onConnected();
     } catch {
+      // A client that failed half-way can still report the server's shutdown (57P01): keep a
+      // listener on it, or that late 'error' would be unhandled and end the process.
       next.removeAllListeners();
+      next.on('error', () => {});
       await next.end().catch(() => {});
       schedule();
     }
