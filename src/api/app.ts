@@ -25,6 +25,7 @@ import { serviceRoutes } from './routes/service.js';
 import { soundRoutes } from './routes/sounds.js';
 import { registerStatic } from './static.js';
 import { SoundService } from '../sounds/service.js';
+import { PublicUrls } from '../daemon/public-urls.js';
 import { Events } from '../events.js';
 import { Hub } from '../live/hub.js';
 import { TriggerService } from '../live/triggers.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   readyChecks?: ReadyCheck[];
   /** The process's event map (connected to the store's bus by `serve`); a private one by default. */
   events?: Events;
+  /** Public URLs, when `serve` learns them only once listening; from the configuration by default. */
+  urls?: PublicUrls;
 }
 
 /** Everything route plugins share. */
@@ -58,6 +61,7 @@ export interface AppContext {
   tokens: TokenIssuer;
   metrics: Metrics;
   readyChecks: ReadyCheck[];
+  urls: PublicUrls;
 }
 
 /** Builds the app; the caller owns `listen` and `close`. */
@@ -80,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tokens,
     accounts: new AccountService(deps.store, tokens, deps.config.passwordRounds),
     metrics: makeMetrics(),
+    urls: deps.urls ?? new PublicUrls(deps.config),
     readyChecks: [storeCheck(deps.store), migrationsCheck(deps.store), workersCheck(deps.store, deps.config.jobs.leaseMs), ...(deps.readyChecks ?? [])],
   };
   addQueueGauge(ctx.metrics, deps.store, deps.config.jobs.leaseMs);
@@ -108,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { ctx, prefix: '/v2/auth' });
   await app.register(jobRoutes, { ctx, prefix: '/v2/jobs' });
   await app.register(providerRoutes, { ctx, prefix: '/v2/providers' });
-  const sounds = new SoundService(deps.store, deps.config, deps.config.limits.soundsPerUser);
+  const sounds = new SoundService(deps.store, deps.config.mediaDir, ctx.urls, deps.config.limits.soundsPerUser);
   await app.register(soundRoutes(sounds), { ctx, prefix: '/v2/sounds' });
   await registerStatic(app, deps.config.mediaDir);
   const events = deps.events ?? new Events();
@@ -123,7 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxChars: ttsSettings.maxChars,
     bannedWords: parseBannedWords(ttsSettings.bannedWords),
   });
-  const pipeline = new LivePipeline({ store: deps.store, events, tts, soundUrl: (userId, filename) => sounds.url(userId, filename), mediaBaseUrl: () => deps.config.mediaBaseUrl });
+  const pipeline = new LivePipeline({ store: deps.store, events, tts, soundUrl: (userId, filename) => sounds.url(userId, filename), mediaBaseUrl: () => ctx.urls.mediaBaseUrl });
   const hub = new Hub(events);
   app.addHook('onClose', async () => {
     hub.close();

@@ -25,10 +25,9 @@ export interface SoundView {
   created_at: string;
 }
 
-/** Where sounds live (read at each use: `serve --port 0` learns its URL only once listening). */
-export interface SoundSettings {
-  mediaDir: string;
-  mediaBaseUrl: string;
+/** The public media URL, read at each use (`serve --port 0` learns it only once listening). */
+export interface MediaUrls {
+  readonly mediaBaseUrl: string;
 }
 
 /** The refusal for a file over the size limit (also raised while the upload streams). */
@@ -40,13 +39,14 @@ export function fileTooLarge(): TtopsError {
 export class SoundService {
   constructor(
     private readonly store: SoundStore & Pick<TriggerStore, 'listTriggers'>,
-    private readonly settings: SoundSettings,
+    private readonly mediaDir: string,
+    private readonly urls: MediaUrls,
     private readonly maxPerUser: number,
   ) {}
 
   /** The public URL of a stored sound (served by nginx when deployed, by `serve` otherwise). */
   url(userId: number, filename: string): string {
-    return `${this.settings.mediaBaseUrl.replace(/\/+$/, '')}/static/sounds/${userId}/${filename}`;
+    return `${this.urls.mediaBaseUrl.replace(/\/+$/, '')}/static/sounds/${userId}/${filename}`;
   }
 
   /** Checks and stores one uploaded file. */
@@ -91,7 +91,7 @@ export class SoundService {
   /** The user's folder; names come from the server (hex + extension), so nothing can leave it. */
   private file(userId: number, filename: string): string {
     if (!/^[0-9a-f]{24}\.(mp3|ogg|wav)$/.test(filename)) throw new NotFoundError('sound_not_found', `you have no sound ${JSON.stringify(filename)}`);
-    return path.join(this.settings.mediaDir, 'static', 'sounds', String(userId), filename);
+    return path.join(this.mediaDir, 'static', 'sounds', String(userId), filename);
   }
 
   private view(s: SoundRecord): SoundView {

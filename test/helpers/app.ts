@@ -1,6 +1,7 @@
 /** A built (not listening) app over a real, migrated store of the given engine. */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
+import { PublicUrls } from '../../src/daemon/public-urls.js';
 import type { Config } from '../../src/config/load.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
@@ -14,6 +15,8 @@ export interface TestApp {
   app: FastifyInstance;
   store: Store;
   config: Config;
+  /** The app's public URLs: `bindTo` once a test listens on port 0. */
+  urls: PublicUrls;
   close(): Promise<void>;
 }
 
@@ -22,11 +25,13 @@ export async function makeTestApp(engine: TestEngine, env: Record<string, string
   const config = testConfig({ ...engine.env, ...env });
   const store = await openStore(config);
   await store.migrateUp();
-  const app = await buildApp({ config, store, secrets: { jwtSecret: JWT_SECRET, adminApiKey: ADMIN_KEY }, logger: false });
+  const urls = new PublicUrls(config);
+  const app = await buildApp({ config, store, secrets: { jwtSecret: JWT_SECRET, adminApiKey: ADMIN_KEY }, logger: false, urls });
   return {
     app,
     store,
     config,
+    urls,
     async close() {
       await app.close();
       await store.close();

@@ -45,9 +45,10 @@ before(async () => {
   engine = await sqliteEngine();
   t = await makeTestApp(engine, { TTS_ENGINE: 'espeak' });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-  // The app reads its public URLs at each use, as `serve --port 0` does.
-  Object.assign(t.config, { serverHost: base, mediaBaseUrl: base });
+  const { port } = t.app.server.address() as { port: number };
+  base = `http://127.0.0.1:${port}`;
+  // As `serve --port 0` does: the public URLs follow the bound port.
+  t.urls.bindTo('127.0.0.1', port);
 });
 after(async () => {
   await t.close();

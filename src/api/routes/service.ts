@@ -14,8 +14,8 @@ export const serviceRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
     status: 'ok',
     service: 'ttops',
     env: ctx.config.env,
-    server_host: ctx.config.serverHost,
-    tts_base_url: ctx.config.mediaBaseUrl,
+    server_host: ctx.urls.serverHost,
+    tts_base_url: ctx.urls.mediaBaseUrl,
   }));
 
   app.get('/health', async (_request, reply) => reply.type(HEALTH_JSON).send({ status: 'pass' }));
