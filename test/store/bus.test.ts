@@ -71,6 +71,25 @@ for (const { name, make } of ENGINES) {
   });
 }
 
+for (const { name, make } of ENGINES) {
+  test(`on ${name}, a subscriber that starts before the schema exists hears messages once it does`, async () => {
+    const engine = await make();
+    const early = await openStore(engine.settings);
+    const later = await openStore(engine.settings);
+    try {
+      const heard = receive(early, 1);
+      await later.migrateUp();
+      await new Promise((r) => setTimeout(r, 100));
+      await later.bus.publish('test:after-migrate', { ok: true });
+      assert.deepEqual((await heard)[0].data, { ok: true });
+    } finally {
+      await early.close();
+      await later.close();
+      await engine.cleanup();
+    }
+  });
+}
+
 describe('shared events ride the bus', () => {
   test('broadcast reaches listeners here at once and in the other process', async () => {
     const { Events } = await import('../../src/events.js');

@@ -21,7 +21,8 @@ export class SqliteBus implements Bus {
   readonly origin = newOrigin();
   private readonly listeners = new Set<(message: BusMessage) => void>();
   private timer?: NodeJS.Timeout;
-  private cursor = 0;
+  /** The last row read; -1 until the table exists (a prod `serve` may start before `migrate up`). */
+  private cursor = -1;
   private dataVersion = -1;
   private lastPrune = 0;
 
@@ -39,7 +40,7 @@ export class SqliteBus implements Bus {
   async subscribe(listener: (message: BusMessage) => void): Promise<() => Promise<void>> {
     this.listeners.add(listener);
     if (!this.timer) {
-      this.cursor = (this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM bus_messages').get() as { id: number }).id;
+      this.startCursor();
       this.timer = setInterval(() => this.poll(), TICK_MS);
       this.timer.unref();
     }
@@ -59,8 +60,18 @@ export class SqliteBus implements Bus {
     this.timer = undefined;
   }
 
+  /** Starts reading after what is there now; leaves the cursor unset while the table is missing. */
+  private startCursor(): void {
+    try {
+      this.cursor = (this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM bus_messages').get() as { id: number }).id;
+    } catch {
+      this.cursor = -1;
+    }
+  }
+
   private poll(): void {
     if (!this.db.open) return;
+    if (this.cursor < 0) return this.startCursor();
     const version = this.db.pragma('data_version', { simple: true }) as number;
     if (version === this.dataVersion) return;
     this.dataVersion = version;
