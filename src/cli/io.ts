@@ -1,38 +1,19 @@
 /**
- * What a command may touch of the outside world, injectable for tests: output streams,
- * environment, working directory, and whether stdout is a terminal.
+ * The CLI's side of output: its global flags and result printing. The process window (`Io`)
+ * lives in src/io.ts, shared with ops code that must not depend on the CLI.
  */
+import type { Io, OutputOptions } from '../io.js';
 
-/** The command's window on the process. */
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  isTty: boolean;
-}
+export { processIo, say, type Io, type OutputOptions } from '../io.js';
 
 /** Flags every command accepts. */
-export interface GlobalOptions {
-  json: boolean;
+export interface GlobalOptions extends OutputOptions {
   verbose: boolean;
-  color: boolean;
-  envFile?: string;
-}
-
-/** The real process's Io. */
-export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), isTty: Boolean(process.stdout.isTTY) };
 }
 
 /** Prints a result: JSON with `--json`, otherwise the human text. */
 export function printResult(io: Io, globals: GlobalOptions, data: unknown, human: () => string): void {
   io.stdout.write(globals.json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
-}
-
-/** Prints a message for people (stderr, never parsed). */
-export function say(io: Io, text: string): void {
-  io.stderr.write(`${text}\n`);
 }
 
 /** A plain text table: columns padded, no colour needed. */

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FailureError } from '../errors.js';
-import type { Io } from '../cli/io.js';
+import type { Io } from '../io.js';
 import { currentSignal } from './interrupt.js';
 import { Secret, type Plan, type PlannedCommand, type PlannedFile } from './plan.js';
 

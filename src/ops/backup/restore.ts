@@ -10,7 +10,7 @@ import type { Config } from '../../config/load.js';
 import { ConflictError, FailureError, InvalidInputError } from '../../errors.js';
 import { listMigrationFiles } from '../../store/migration-files.js';
 import type { Engine } from '../../store/types.js';
-import { say, type Io } from '../../cli/io.js';
+import { say, type Io } from '../../io.js';
 import { InterruptedError, removeOnInterrupt, shielded } from '../interrupt.js';
 import { NO_PROGRESS, showStep, type ProgressOptions } from '../progress.js';
 import { createBackup, hasData } from './create.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { GlobalOptions, Io } from '../../cli/io.js';
+import type { OutputOptions, Io } from '../../io.js';
 import { loadConfig, type Config } from '../../config/load.js';
 import { ConfigError, ConflictError } from '../../errors.js';
 import { packageRoot } from '../../paths.js';
@@ -42,7 +42,7 @@ export interface DeployTarget {
 }
 
 /** Loads the deployed env file (default `<prefix>/etc/ttops/ttops.env`) and derives every path. */
-export function loadDeployTarget(io: Io, globals: GlobalOptions, options: Pick<DeployOptions, 'prefix' | 'appDir'>): DeployTarget {
+export function loadDeployTarget(io: Io, globals: OutputOptions, options: Pick<DeployOptions, 'prefix' | 'appDir'>): DeployTarget {
   const base = deployPaths({ prefix: options.prefix, cwd: io.cwd, overrides: { appDir: options.appDir } });
   const chosen = globals.envFile ?? io.env.TTOPS_ENV_FILE;
   const envFile = chosen ? path.resolve(io.cwd, chosen) : base.envFile;
@@ -78,7 +78,7 @@ export function releaseSource(dir: string): ReleaseSource & { version: string } 
 }
 
 /** Everything a deploy needs to plan, read once. */
-export async function prepareDeploy(io: Io, globals: GlobalOptions, options: DeployOptions): Promise<DeployTarget & { input: DeployInput; facts: DeployFacts }> {
+export async function prepareDeploy(io: Io, globals: OutputOptions, options: DeployOptions): Promise<DeployTarget & { input: DeployInput; facts: DeployFacts }> {
   const now = options.now ?? new Date();
   const { config, paths } = loadDeployTarget(io, globals, options);
   const { apiDomain, mediaDomain } = domainsFrom(config);

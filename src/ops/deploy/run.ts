@@ -7,7 +7,7 @@
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import type { GlobalOptions, Io } from '../../cli/io.js';
+import type { OutputOptions, Io } from '../../io.js';
 import { ConflictError, FailureError } from '../../errors.js';
 import { certCovers } from '../certbot.js';
 import { InterruptedError, onInterrupt, shielded, throwIfInterrupted } from '../interrupt.js';
@@ -38,7 +38,7 @@ export interface DeployResult {
 }
 
 /** Runs a deploy and returns its summary; with dryRun returns the plan instead and changes nothing. */
-export async function runDeploy(io: Io, globals: GlobalOptions, given: DeployOptions): Promise<DeployResult | Plan> {
+export async function runDeploy(io: Io, globals: OutputOptions, given: DeployOptions): Promise<DeployResult | Plan> {
   const options = { ...given, root: given.root === undefined ? undefined : path.resolve(io.cwd, given.root) };
   const { config, input, facts } = await prepareDeploy(io, globals, options);
   assertNoProblems(staticChecks(input, config));

@@ -4,7 +4,7 @@
  * write their progress to the Io they are given; under listr2 that text becomes the task's
  * output line instead of fighting the renderer.
  */
-import type { Io } from '../../cli/io.js';
+import type { Io } from '../../io.js';
 import { runProgress } from '../progress.js';
 
 /** One visible step. */

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { GlobalOptions, Io } from '../../cli/io.js';
+import type { OutputOptions, Io } from '../../io.js';
 import { ConflictError, InvalidInputError } from '../../errors.js';
 import { DEFAULT_PATHS } from '../deploy/paths.js';
 import { planToJson, renderPlan } from '../plan.js';
@@ -45,7 +45,7 @@ export interface InitResult {
 }
 
 /** Where the env file goes. */
-export function initEnvFile(io: Pick<Io, 'cwd' | 'env'>, globals: Pick<GlobalOptions, 'envFile'>, prod: boolean): string {
+export function initEnvFile(io: Pick<Io, 'cwd' | 'env'>, globals: Pick<OutputOptions, 'envFile'>, prod: boolean): string {
   // TTOPS_ENV_FILE too: node 20 itself reads `--env-file` after the script name and exits 9 when the file is missing (nodejs/node#54232).
   const chosen = globals.envFile ?? io.env.TTOPS_ENV_FILE;
   if (chosen) return path.resolve(io.cwd, chosen);
@@ -53,7 +53,7 @@ export function initEnvFile(io: Pick<Io, 'cwd' | 'env'>, globals: Pick<GlobalOpt
 }
 
 /** Runs init; prints the plan instead with --dry-run. */
-export async function runInit(io: Io, globals: GlobalOptions, options: InitOptions): Promise<InitResult> {
+export async function runInit(io: Io, globals: OutputOptions, options: InitOptions): Promise<InitResult> {
   const interactive = !options.yes && io.isTty && (options.stdinIsTty ?? Boolean(process.stdin.isTTY));
   if (!options.yes && !interactive) {
     throw new InvalidInputError('init_needs_yes', 'ttops init asks questions only on a terminal; pass --yes with --api-domain and --media-domain.');

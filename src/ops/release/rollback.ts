@@ -4,7 +4,7 @@
  * when the target ships fewer migrations than the database has applied.
  */
 import path from 'node:path';
-import type { GlobalOptions, Io } from '../../cli/io.js';
+import type { OutputOptions, Io } from '../../io.js';
 import { ConflictError, FailureError } from '../../errors.js';
 import { listDirs, listFiles, lookupUser, readCurrent, readOrNull } from '../deploy/facts.js';
 import { describeGateFailure, GATE_DEFAULTS, runGate, unitJournal } from '../deploy/gate.js';
@@ -36,7 +36,7 @@ export interface RollbackResult {
 }
 
 /** Switches, restarts, gates and records; throws FailureError (exit 1) when the target is unhealthy. */
-export async function runRollback(io: Io, globals: GlobalOptions, options: RollbackOptions): Promise<RollbackResult> {
+export async function runRollback(io: Io, globals: OutputOptions, options: RollbackOptions): Promise<RollbackResult> {
   const { config, paths } = loadDeployTarget(io, globals, options);
   const records = parseReleaseLog(readOrNull(releaseLogPath(paths.appDir)) ?? '');
   const ordered = orderReleases(listDirs(releasesDir(paths.appDir)), records);
