@@ -7,43 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { ConfigError } from '../errors.js';
-import { ALIASES, SETTINGS, type Setting } from './schema.js';
+import { ALIASES, SETTINGS, type Setting, type SettingValues } from './schema.js';
 
-/** The resolved configuration every command and daemon receives. */
-export interface Config {
-  env: 'dev' | 'prod';
-  home: string;
-  databaseUrl?: string;
-  host: string;
-  port: number;
-  serverHost: string;
-  mediaBaseUrl: string;
-  mediaDir: string;
-  jwtSecret?: string;
-  adminApiKey?: string;
-  jwtTtlDays: number;
-  authRateLimit: number;
-  passwordRounds: number;
-  telegram: { botToken?: string; apiRoot: string; webhookSecret?: string; adminChatId?: string };
-  kie: { apiKeys: string[]; baseUrl: string };
-  openai: { apiKey?: string; baseUrl: string };
-  videoCostCredits: number;
-  jobs: { concurrency: number; leaseMs: number; pollMs: number; retentionDays: number; kieModel: string; providerPollMs: number };
-  backupDir: string;
-  systemctl: { bin: string; explicit: boolean };
-  ttsEngine: 'edge' | 'espeak' | 'none';
-  tts: { edgeUrl?: string; voice: string; maxChars: number; bannedWords: string; edgeBudgetMs: number };
-  limits: { soundsPerUser: number; triggersPerUser: number };
-  liveSource?: 'tiktok' | 'replay';
-  signApiKey?: string;
-  log: { level: string; format: 'pretty' | 'json' };
-  /** The env file that was read, if any. */
-  envFile?: string;
-  /** Validated values by variable name, as given (for `ttops config`). */
-  values: Record<string, unknown>;
+/** The resolved configuration every command and daemon receives (its shape follows from the schema). */
+export type Config = ReturnType<typeof toConfig> & {
   /** Where each given value came from: the process environment or the env file (`ttops config`). */
   sources?: Record<string, ValueSource>;
-}
+};
 
 /** Where a given value was read. */
 export type ValueSource = 'env' | 'env_file';
@@ -57,7 +27,7 @@ export interface LoadOptions {
   isTty?: boolean;
 }
 
-const BY_NAME = new Map<string, Setting>(SETTINGS.map((s) => [s.name, s]));
+const BY_NAME = new Map<string, Setting>(SETTINGS.map((s): [string, Setting] => [s.name, s]));
 const DEPLOYED_ENV_FILE = '/etc/ttops/ttops.env';
 
 /** Reads, validates and types the configuration. Throws ConfigError naming the variable. */
@@ -68,8 +38,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const fromFile = envFile ? readEnvFile(envFile) : {};
   const sources: Record<string, ValueSource> = {};
   const raw = mergeSources(fromFile, env, envFile, sources);
-  const values = validate(raw);
-  return { ...toConfig(values, { cwd, envFile, isTty: options.isTty ?? false }), sources };
+  const { given, values } = validate(raw);
+  return { ...toConfig(values, given, { cwd, envFile, isTty: options.isTty ?? false }), sources };
 }
 
 function findEnvFile(explicit: string | undefined, cwd: string): string | undefined {
@@ -121,78 +91,65 @@ function mergeSources(fromFile: Record<string, string>, env: NodeJS.ProcessEnv, 
   return merged;
 }
 
-function validate(raw: Record<string, string>): Record<string, unknown> {
+/** Validates what was given (naming the variable on failure) and fills every default from the schema. */
+function validate(raw: Record<string, string>): { given: Record<string, unknown>; values: SettingValues } {
+  const given: Record<string, unknown> = {};
   const values: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    const setting = BY_NAME.get(name)!;
+  for (const setting of SETTINGS) {
+    const value = raw[setting.name];
     const result = setting.schema.safeParse(value);
     if (!result.success) {
-      const shown = setting.secret ? '[redacted]' : JSON.stringify(value);
+      const shown = 'secret' in setting && setting.secret ? '[redacted]' : JSON.stringify(value);
       const why = result.error.issues.map((i) => i.message).join('; ');
-      throw new ConfigError(`${name}=${shown} is invalid: ${why} — fix it in the environment or the env file (${setting.description})`, { context: { variable: name } });
+      throw new ConfigError(`${setting.name}=${shown} is invalid: ${why} — fix it in the environment or the env file (${setting.description})`, { context: { variable: setting.name } });
     }
-    values[name] = result.data;
+    values[setting.name] = result.data;
+    if (value !== undefined) given[setting.name] = result.data;
   }
-  return values;
+  return { given, values: values as SettingValues };
 }
 
-function toConfig(v: Record<string, unknown>, ctx: { cwd: string; envFile?: string; isTty: boolean }): Config {
-  const get = <T>(name: string, fallback: T): T => (v[name] === undefined ? fallback : (v[name] as T));
-  const env = get<'dev' | 'prod'>('TTOPS_ENV', 'dev');
-  const home = path.resolve(ctx.cwd, get('TTOPS_HOME', './.ttops'));
-  const host = get('HOST', '127.0.0.1');
-  const port = get('PORT', 8000);
-  const serverHost = stripSlash(get('SERVER_HOST', `http://${host.includes(':') ? `[${host}]` : host}:${port}`));
+function toConfig(v: SettingValues, given: Record<string, unknown>, ctx: { cwd: string; envFile?: string; isTty: boolean }) {
+  const home = path.resolve(ctx.cwd, v.TTOPS_HOME);
+  const serverHost = stripSlash(v.SERVER_HOST ?? `http://${v.HOST.includes(':') ? `[${v.HOST}]` : v.HOST}:${v.PORT}`);
   return {
-    env,
+    env: v.TTOPS_ENV,
     home,
-    databaseUrl: get<string | undefined>('DATABASE_URL', undefined),
-    host,
-    port,
+    databaseUrl: v.DATABASE_URL,
+    host: v.HOST,
+    port: v.PORT,
     serverHost,
-    mediaBaseUrl: stripSlash(get('MEDIA_BASE_URL', serverHost)),
-    mediaDir: path.resolve(ctx.cwd, get('MEDIA_DIR', path.join(home, 'media'))),
-    jwtSecret: get<string | undefined>('JWT_SECRET', undefined),
-    adminApiKey: get<string | undefined>('ADMIN_API_KEY', undefined),
-    jwtTtlDays: get('JWT_TTL_DAYS', 30),
-    authRateLimit: get('AUTH_RATE_LIMIT', 20),
-    passwordRounds: get('PASSWORD_ROUNDS', 600_000),
-    telegram: {
-      botToken: get<string | undefined>('TELEGRAM_BOT_TOKEN', undefined),
-      apiRoot: stripSlash(get('TELEGRAM_API_ROOT', 'https://api.telegram.org')),
-      webhookSecret: get<string | undefined>('TELEGRAM_WEBHOOK_SECRET', undefined),
-      adminChatId: get<string | undefined>('ADMIN_CHAT_ID', undefined),
-    },
-    kie: { apiKeys: get<string[]>('KIE_API_KEYS', []), baseUrl: stripSlash(get('KIE_BASE_URL', 'https://api.kie.ai')) },
-    openai: { apiKey: get<string | undefined>('OPENAI_API_KEY', undefined), baseUrl: stripSlash(get('OPENAI_BASE_URL', 'https://api.openai.com/v1')) },
-    videoCostCredits: get('VIDEO_COST_CREDITS', 1),
+    mediaBaseUrl: stripSlash(v.MEDIA_BASE_URL ?? serverHost),
+    mediaDir: path.resolve(ctx.cwd, v.MEDIA_DIR ?? path.join(home, 'media')),
+    jwtSecret: v.JWT_SECRET,
+    adminApiKey: v.ADMIN_API_KEY,
+    jwtTtlDays: v.JWT_TTL_DAYS,
+    authRateLimit: v.AUTH_RATE_LIMIT,
+    passwordRounds: v.PASSWORD_ROUNDS,
+    telegram: { botToken: v.TELEGRAM_BOT_TOKEN, apiRoot: stripSlash(v.TELEGRAM_API_ROOT), webhookSecret: v.TELEGRAM_WEBHOOK_SECRET, adminChatId: v.ADMIN_CHAT_ID },
+    kie: { apiKeys: v.KIE_API_KEYS ?? [], baseUrl: stripSlash(v.KIE_BASE_URL) },
+    openai: { apiKey: v.OPENAI_API_KEY, baseUrl: stripSlash(v.OPENAI_BASE_URL) },
+    videoCostCredits: v.VIDEO_COST_CREDITS,
     jobs: {
-      concurrency: get('WORKER_CONCURRENCY', 64),
-      leaseMs: get('JOB_LEASE_SECONDS', 5) * 1000,
-      pollMs: get('JOB_POLL_MS', 1000),
-      retentionDays: get('JOB_RETENTION_DAYS', 30),
-      kieModel: get('KIE_MODEL', 'sora-2-image-to-video'),
-      providerPollMs: get('PROVIDER_POLL_SECONDS', 20) * 1000,
+      concurrency: v.WORKER_CONCURRENCY,
+      leaseMs: v.JOB_LEASE_SECONDS * 1000,
+      pollMs: v.JOB_POLL_MS,
+      retentionDays: v.JOB_RETENTION_DAYS,
+      kieModel: v.KIE_MODEL,
+      providerPollMs: v.PROVIDER_POLL_SECONDS * 1000,
     },
-    backupDir: path.resolve(ctx.cwd, get('BACKUP_DIR', path.join(home, 'backups'))),
-    systemctl: { bin: get('TTOPS_SYSTEMCTL', 'systemctl'), explicit: v.TTOPS_SYSTEMCTL !== undefined },
-    ttsEngine: get('TTS_ENGINE', 'edge'),
-    tts: {
-      edgeUrl: get<string | undefined>('EDGE_TTS_URL', undefined),
-      voice: get('TTS_VOICE', 'ru-RU-SvetlanaNeural'),
-      maxChars: get('TTS_MAX_CHARS', 200),
-      bannedWords: get('TTS_BANNED_WORDS', ''),
-      edgeBudgetMs: get('TTS_EDGE_BUDGET_MS', 3000),
-    },
-    limits: { soundsPerUser: get('SOUNDS_PER_USER', 50), triggersPerUser: get('TRIGGERS_PER_USER', 100) },
-    liveSource: get<'tiktok' | 'replay' | undefined>('LIVE_SOURCE', undefined),
-    signApiKey: get<string | undefined>('SIGN_API_KEY', undefined),
-    log: {
-      level: get('LOG_LEVEL', 'info'),
-      format: get<'pretty' | 'json'>('LOG_FORMAT', env === 'dev' && ctx.isTty ? 'pretty' : 'json'),
-    },
+    backupDir: path.resolve(ctx.cwd, v.BACKUP_DIR ?? path.join(home, 'backups')),
+    systemctl: { bin: v.TTOPS_SYSTEMCTL ?? 'systemctl', explicit: v.TTOPS_SYSTEMCTL !== undefined },
+    ttsEngine: v.TTS_ENGINE,
+    tts: { edgeUrl: v.EDGE_TTS_URL, voice: v.TTS_VOICE, maxChars: v.TTS_MAX_CHARS, bannedWords: v.TTS_BANNED_WORDS, edgeBudgetMs: v.TTS_EDGE_BUDGET_MS },
+    limits: { soundsPerUser: v.SOUNDS_PER_USER, triggersPerUser: v.TRIGGERS_PER_USER },
+    liveSource: v.LIVE_SOURCE,
+    signApiKey: v.SIGN_API_KEY,
+    log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT ?? (v.TTOPS_ENV === 'dev' && ctx.isTty ? 'pretty' : 'json') },
+    /** The env file that was read, if any. */
     envFile: ctx.envFile,
-    values: v,
+    /** Validated values by variable name, as given (for `ttops config` and "was it set?" checks). */
+    values: given,
   };
 }
 

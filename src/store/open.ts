@@ -12,7 +12,7 @@ export function sqliteFile(config: Pick<Config, 'home'>): string {
 }
 
 /** Opens the store the configuration names. */
-export async function openStore(config: Pick<Config, 'home' | 'databaseUrl'>): Promise<Store> {
+export async function openStore(config: { home: string; databaseUrl?: string }): Promise<Store> {
   if (config.databaseUrl) {
     const { PgStore } = await import('./pg/index.js');
     return new PgStore(config.databaseUrl);
