@@ -3,6 +3,7 @@
  * read the same for PostgreSQL (pg_dump -Fc from an exported snapshot, pg_restore) and SQLite
  * (online backup API, file swap). Driver code loads lazily from the adapters' backup files.
  */
+import type { AuditRow } from '../../store/rules.js';
 import { mkdtempSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,13 +25,6 @@ export interface DumpResult {
   pgSchema?: string;
 }
 
-/** An audit row written by restore. */
-export interface AuditRow {
-  actor: string;
-  action: string;
-  subject: string;
-  detail: Record<string, unknown>;
-}
 
 /** Dump, inspect, drill-restore and restore one engine's database. */
 export interface BackupEngine {

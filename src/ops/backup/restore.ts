@@ -4,6 +4,7 @@
  * `--with-env`), record `backup.restore` in the audit log, start the units again. Every
  * failure after the safety backup names it, so the operator can go back.
  */
+import { audit } from '../../store/rules.js';
 import { chmodSync, copyFileSync, existsSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/load.js';
@@ -154,12 +155,7 @@ export async function restoreBackup(config: Config, id: string, options: Restore
         say(io, `the backup's env file was not restored (secrets are only restored with --with-env)`);
       }
     }
-    await engine.audit({
-      actor: options.actor,
-      action: 'backup.restore',
-      subject: `backup:${entry.id}`,
-      detail: { safety_backup: safety, media_files: mediaFiles, env, units: cycle.stop },
-    });
+    await engine.audit(audit.other({ actor: options.actor }, 'backup.restore', `backup:${entry.id}`, { safety_backup: safety, media_files: mediaFiles, env, units: cycle.stop }));
   } catch (error) {
     if (error instanceof InterruptedError) {
       throw new InterruptedError(`restore of backup ${entry.id} was interrupted — the data may be half-restored; ${goBack}${leftStopped}.`, { cause: error });

@@ -6,14 +6,16 @@
 import type pg from 'pg';
 import { licenseNotFound, licenseRevoked, redeemRefusal, usernameTaken } from '../license-errors.js';
 import { SETTINGS_COLUMNS, toAudit, toLicense, toUser } from '../rows.js';
+import { audit, type AuditRow } from '../rules.js';
 import type { Actor, AuditRecord, LicenseRecord, LicenseStatus, NewLicense, RedeemInput, UserRecord, UserSettingsPatch } from '../types.js';
 import { isUniqueViolation, q, rethrow, withTransaction, type Queryable } from './db.js';
 
 const USER_COLUMNS =
   'id, username, password_hash, plan, license_expires_at, voice_id, tts_enabled, gift_sounds_enabled, tts_volume, gifts_volume, tiktok_username, telegram_id, credits, token_version, created_at';
 
-async function audit(db: Queryable, by: Actor, action: string, subject: string, detail: Record<string, unknown>): Promise<void> {
-  await q(db, 'INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)', [by.actor, action, subject, JSON.stringify(detail)]);
+/** Appends an audit row (what it records is decided in rules.ts). */
+export async function insertAudit(db: Queryable, a: AuditRow): Promise<void> {
+  await q(db, 'INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)', [a.actor, a.action, a.subject, a.detail]);
 }
 
 /** Inserts keys and their audit rows in one transaction. */
@@ -23,7 +25,7 @@ export function issueLicenses(pool: pg.Pool, licenses: NewLicense[], by: Actor):
     for (const l of licenses) {
       const [row] = await q(tx, 'INSERT INTO license_keys (key_hash, key_suffix, plan, ttl_days, note, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *', [l.keyHash, l.keySuffix, l.plan, l.ttlDays, l.note ?? null, l.expiresAt]);
       const license = toLicense(row);
-      await audit(tx, by, 'license.issue', `license:${license.id}`, { plan: l.plan, ttl_days: l.ttlDays, suffix: l.keySuffix });
+      await insertAudit(tx, audit.licenseIssued(by, license));
       issued.push(license);
     }
     return issued;
@@ -61,7 +63,7 @@ export function revokeLicense(pool: pg.Pool, id: number, now: string, by: Actor)
         [now, license.ttlDays, license.redeemedBy],
       );
     }
-    await audit(tx, by, 'license.revoke', `license:${id}`, { suffix: license.keySuffix, redeemed_by: license.redeemedBy });
+    await insertAudit(tx, audit.licenseRevoked(by, license));
     return license;
   });
 }
@@ -75,7 +77,7 @@ export function extendLicense(pool: pg.Pool, id: number, days: number, by: Actor
     if (license.redeemedBy !== null) {
       await q(tx, 'UPDATE users SET license_expires_at = greatest(coalesce(license_expires_at, now()), now()) + make_interval(days => $2) WHERE id = $1', [license.redeemedBy, days]);
     }
-    await audit(tx, by, 'license.extend', `license:${id}`, { days });
+    await insertAudit(tx, audit.licenseExtended(by, id, days));
     return license;
   });
 }
@@ -111,7 +113,7 @@ export function redeemLicense(pool: pg.Pool, input: RedeemInput): Promise<{ user
     }
     const user = toUser(userRow);
     const [redeemed] = await q(tx, 'UPDATE license_keys SET redeemed_by = $1 WHERE id = $2 RETURNING *', [user.id, license.id]);
-    await audit(tx, input, 'license.redeem', `license:${license.id}`, { user_id: user.id, new_account: account.kind === 'new' });
+    await insertAudit(tx, audit.licenseRedeemed(input, license, user.id, account.kind === 'new'));
     return { user, license: toLicense(redeemed) };
   });
 }

@@ -4,6 +4,7 @@
  * a restore, and the restore's audit row. The pg_dump/pg_restore argv lives in
  * src/ops/backup/pg-tools.ts; this file is the only backup code that imports `pg`.
  */
+import type { AuditRow } from '../rules.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { FailureError } from '../../errors.js';
@@ -159,10 +160,10 @@ export async function emptySchema(url: string): Promise<number> {
 }
 
 /** Appends one audit row (the restore records itself in the database it restored). */
-export async function insertAudit(url: string, row: { actor: string; action: string; subject: string; detail: Record<string, unknown> }): Promise<void> {
+export async function insertAudit(url: string, row: AuditRow): Promise<void> {
   const client = await connect(url);
   try {
-    await client.query('INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)', [row.actor, row.action, row.subject, JSON.stringify(row.detail)]);
+    await client.query('INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)', [row.actor, row.action, row.subject, row.detail]);
   } catch (error) {
     rethrow(error);
   } finally {

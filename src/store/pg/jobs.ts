@@ -6,6 +6,8 @@
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
 import { applyTransition, insufficientCredits, toJob, toLedger, toOutbox, toUser, toWorker } from '../rows.js';
+import { audit, deliveryJob, refundRow } from '../rules.js';
+import { insertAudit } from './accounts.js';
 import type { Actor, JobRecord, JobStatus, JobTransition, NewJob, OrderInput, OutboxInsert, OutboxRecord, UserRecord, WorkerRecord } from '../types.js';
 import { affected, q, withTransaction, type Prepared, type Queryable } from './db.js';
 
@@ -65,7 +67,7 @@ async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<
       item.chatId,
       item.message,
     ]);
-    if (row) await insertJobs(db, [{ kind: 'notify.telegram', payload: { outbox_id: Number(row.id) }, priority: -10, dedupeKey: `outbox:${row.id}` }]);
+    if (row) await insertJobs(db, [deliveryJob(Number(row.id))]);
   }
 }
 
@@ -130,13 +132,14 @@ export function transitionJob(pool: pg.Pool, workerId: string, id: number, t: Jo
        WHERE id = $1 RETURNING *`,
       [id, v.status, v.run_at, v.result, v.error_code, v.last_error, v.attempts, v.provider_task_id, v.payload, v.refunded, v.finished_at, v.updated_at],
     );
-    if (t.refund && t.refund.amount > 0) {
+    const refund = refundRow(id, t.refund);
+    if (refund) {
       const refunded = await q(
         tx,
-        "INSERT INTO credit_ledger (user_id, delta, kind, reason, job_id) VALUES ($1, $2, 'refund', $3, $4) ON CONFLICT (job_id, kind) WHERE job_id IS NOT NULL DO NOTHING RETURNING id",
-        [t.refund.userId, t.refund.amount, t.refund.reason, id],
+        'INSERT INTO credit_ledger (user_id, delta, kind, reason, job_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job_id, kind) WHERE job_id IS NOT NULL DO NOTHING RETURNING id',
+        [refund.userId, refund.delta, refund.kind, refund.reason, refund.jobId],
       );
-      if (refunded.length === 1) await q(tx, 'UPDATE users SET credits = credits + $2 WHERE id = $1', [t.refund.userId, t.refund.amount]);
+      if (refunded.length === 1) await q(tx, 'UPDATE users SET credits = credits + $2 WHERE id = $1', [refund.userId, refund.delta]);
     }
     await insertOutbox(tx, t.outbox);
     if (t.status === 'queued' || t.outbox?.length) await notify(tx);
@@ -218,7 +221,7 @@ export function grantCredits(pool: pg.Pool, userId: number, amount: number, reas
     const [user] = await q(tx, 'UPDATE users SET credits = credits + $2 WHERE id = $1 RETURNING credits', [userId, amount]);
     if (!user) throw new NotFoundError('user_not_found', `no user with id ${userId}`);
     await q(tx, "INSERT INTO credit_ledger (user_id, delta, kind, reason) VALUES ($1, $2, 'grant', $3)", [userId, amount, reason]);
-    await q(tx, 'INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)', [by.actor, 'credits.grant', `user:${userId}`, JSON.stringify({ amount, reason })]);
+    await insertAudit(tx, audit.creditsGranted(by, userId, amount, reason));
     return Number(user.credits);
   });
 }

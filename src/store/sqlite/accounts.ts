@@ -6,13 +6,15 @@
 import { addDays, laterOf } from '../../time.js';
 import { licenseNotFound, licenseRevoked, redeemRefusal, usernameTaken } from '../license-errors.js';
 import { SETTINGS_COLUMNS, toAudit, toLicense, toUser } from '../rows.js';
+import { audit, type AuditRow } from '../rules.js';
 import type { Actor, AuditRecord, LicenseRecord, LicenseStatus, NewLicense, RedeemInput, UserRecord, UserSettingsPatch } from '../types.js';
 import { isUniqueViolation, type SqliteDb } from './db.js';
 
 type Row = Record<string, unknown>;
 
-function audit(db: SqliteDb, by: Actor, action: string, subject: string, detail: Record<string, unknown>): void {
-  db.prepare('INSERT INTO audit_log (actor, action, subject, detail) VALUES (?, ?, ?, ?)').run(by.actor, action, subject, JSON.stringify(detail));
+/** Appends an audit row (what it records is decided in rules.ts). */
+export function insertAudit(db: SqliteDb, a: AuditRow): void {
+  db.prepare('INSERT INTO audit_log (actor, action, subject, detail) VALUES (?, ?, ?, ?)').run(a.actor, a.action, a.subject, a.detail);
 }
 
 function licenseById(db: SqliteDb, id: number): LicenseRecord | undefined {
@@ -26,7 +28,7 @@ export function issueLicenses(db: SqliteDb, licenses: NewLicense[], by: Actor): 
   return db.transaction(() =>
     licenses.map((l) => {
       const license = toLicense(insert.get(l.keyHash, l.keySuffix, l.plan, l.ttlDays, l.note ?? null, l.expiresAt) as Row);
-      audit(db, by, 'license.issue', `license:${license.id}`, { plan: l.plan, ttl_days: l.ttlDays, suffix: l.keySuffix });
+      insertAudit(db, audit.licenseIssued(by, license));
       return license;
     }),
   ).immediate();
@@ -57,7 +59,7 @@ export function revokeLicense(db: SqliteDb, id: number, now: string, by: Actor):
       const shortened = laterOf(addDays(String(user.license_expires_at ?? now), -license.ttlDays), now);
       db.prepare('UPDATE users SET license_expires_at = ?, token_version = token_version + 1, updated_at = ? WHERE id = ?').run(shortened, now, license.redeemedBy);
     }
-    audit(db, by, 'license.revoke', `license:${id}`, { suffix: license.keySuffix, redeemed_by: license.redeemedBy });
+    insertAudit(db, audit.licenseRevoked(by, license));
     return license;
   }).immediate();
 }
@@ -74,7 +76,7 @@ export function extendLicense(db: SqliteDb, id: number, days: number, by: Actor)
       const base = laterOf(user.license_expires_at as string | null, new Date().toISOString());
       db.prepare('UPDATE users SET license_expires_at = ? WHERE id = ?').run(addDays(base, days), current.redeemedBy);
     }
-    audit(db, by, 'license.extend', `license:${id}`, { days });
+    insertAudit(db, audit.licenseExtended(by, id, days));
     return licenseById(db, id)!;
   }).immediate();
 }
@@ -103,7 +105,7 @@ export function redeemLicense(db: SqliteDb, input: RedeemInput): { user: UserRec
       db.prepare('UPDATE users SET license_expires_at = ?, plan = ?, updated_at = ? WHERE id = ?').run(expiry, license.plan, now, userId);
     }
     db.prepare('UPDATE license_keys SET redeemed_by = ? WHERE id = ?').run(userId, license.id);
-    audit(db, input, 'license.redeem', `license:${license.id}`, { user_id: userId, new_account: account.kind === 'new' });
+    insertAudit(db, audit.licenseRedeemed(input, license, userId, account.kind === 'new'));
     return { user: findUserById(db, userId)!, license: licenseById(db, license.id)! };
   }).immediate();
 }

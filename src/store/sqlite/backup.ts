@@ -4,6 +4,7 @@
  * the live file, and the restore's audit row. The only backup code that imports
  * better-sqlite3.
  */
+import type { AuditRow } from '../rules.js';
 import Database from 'better-sqlite3';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -120,10 +121,10 @@ function keepOwnerAndMode(file: string, like: string): void {
 }
 
 /** Appends one audit row (the restore records itself in the database it restored). */
-export function insertAudit(file: string, row: { actor: string; action: string; subject: string; detail: Record<string, unknown> }): void {
+export function insertAudit(file: string, row: AuditRow): void {
   const db = open(file);
   try {
-    db.prepare('INSERT INTO audit_log (actor, action, subject, detail) VALUES (?, ?, ?, ?)').run(row.actor, row.action, row.subject, JSON.stringify(row.detail));
+    db.prepare('INSERT INTO audit_log (actor, action, subject, detail) VALUES (?, ?, ?, ?)').run(row.actor, row.action, row.subject, row.detail);
   } finally {
     db.close();
   }

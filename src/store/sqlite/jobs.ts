@@ -6,6 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { NotFoundError } from '../../errors.js';
 import { ACTIVE_STATUSES, applyTransition, insufficientCredits, toJob, toLedger, toOutbox, toUser, toWorker } from '../rows.js';
+import { audit, deliveryJob, refundRow } from '../rules.js';
+import { insertAudit } from './accounts.js';
 import type { Actor, JobRecord, JobStatus, JobTransition, NewJob, OrderInput, OutboxInsert, OutboxRecord, UserRecord, WorkerRecord } from '../types.js';
 import type { SqliteDb } from './db.js';
 
@@ -32,7 +34,7 @@ function insertOutbox(db: SqliteDb, items: OutboxInsert[] = []): void {
     const row = db
       .prepare('INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message) VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id')
       .get(item.dedupeKey, item.jobId ?? null, item.kind, item.chatId, item.message) as Row | undefined;
-    if (row) insertJob(db, { kind: 'notify.telegram', payload: { outbox_id: Number(row.id) }, priority: -10, dedupeKey: `outbox:${row.id}` });
+    if (row) insertJob(db, deliveryJob(Number(row.id)));
   }
 }
 
@@ -107,11 +109,12 @@ export function transitionJob(db: SqliteDb, workerId: string, id: number, t: Job
            WHERE id = ? RETURNING *`,
         )
         .get(v.status, v.run_at, v.result, v.error_code, v.last_error, v.attempts, v.provider_task_id, v.payload, Number(v.refunded), v.finished_at, v.updated_at, id) as Row;
-      if (t.refund && t.refund.amount > 0) {
+      const refund = refundRow(id, t.refund);
+      if (refund) {
         const refunded = db
-          .prepare("INSERT INTO credit_ledger (user_id, delta, kind, reason, job_id) VALUES (?, ?, 'refund', ?, ?) ON CONFLICT (job_id, kind) WHERE job_id IS NOT NULL DO NOTHING")
-          .run(t.refund.userId, t.refund.amount, t.refund.reason, id);
-        if (refunded.changes === 1) db.prepare('UPDATE users SET credits = credits + ? WHERE id = ?').run(t.refund.amount, t.refund.userId);
+          .prepare('INSERT INTO credit_ledger (user_id, delta, kind, reason, job_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_id, kind) WHERE job_id IS NOT NULL DO NOTHING')
+          .run(refund.userId, refund.delta, refund.kind, refund.reason, refund.jobId);
+        if (refunded.changes === 1) db.prepare('UPDATE users SET credits = credits + ? WHERE id = ?').run(refund.delta, refund.userId);
       }
       insertOutbox(db, t.outbox);
       return toJob(next);
@@ -187,7 +190,7 @@ export function grantCredits(db: SqliteDb, userId: number, amount: number, reaso
       const user = db.prepare('UPDATE users SET credits = credits + ? WHERE id = ? RETURNING credits').get(amount, userId) as Row | undefined;
       if (!user) throw new NotFoundError('user_not_found', `no user with id ${userId}`);
       db.prepare("INSERT INTO credit_ledger (user_id, delta, kind, reason) VALUES (?, ?, 'grant', ?)").run(userId, amount, reason);
-      db.prepare('INSERT INTO audit_log (actor, action, subject, detail) VALUES (?, ?, ?, ?)').run(by.actor, 'credits.grant', `user:${userId}`, JSON.stringify({ amount, reason }));
+      insertAudit(db, audit.creditsGranted(by, userId, amount, reason));
       return Number(user.credits);
     })
     .immediate();

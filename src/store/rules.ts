@@ -1,0 +1,50 @@
+/**
+ * Business rules both adapters apply, written once: what each audit row records, that an
+ * outbox row is delivered by its own `notify.telegram` job, and what a refund writes to the
+ * ledger. The adapters only say them in their SQL dialect, inside their transactions.
+ */
+import type { Actor, LicenseRecord, NewJob } from './types.js';
+
+/** One `audit_log` row, ready to insert. */
+export interface AuditRow {
+  actor: string;
+  action: string;
+  subject: string;
+  /** JSON text. */
+  detail: string;
+}
+
+function row(by: Actor, action: string, subject: string, detail: Record<string, unknown>): AuditRow {
+  return { actor: by.actor, action, subject, detail: JSON.stringify(detail) };
+}
+
+/** The audit rows ttops writes: license lifecycle, manual credits, restores. */
+export const audit = {
+  licenseIssued: (by: Actor, l: LicenseRecord) => row(by, 'license.issue', `license:${l.id}`, { plan: l.plan, ttl_days: l.ttlDays, suffix: l.keySuffix }),
+  licenseRevoked: (by: Actor, l: LicenseRecord) => row(by, 'license.revoke', `license:${l.id}`, { suffix: l.keySuffix, redeemed_by: l.redeemedBy }),
+  licenseExtended: (by: Actor, id: number, days: number) => row(by, 'license.extend', `license:${id}`, { days }),
+  licenseRedeemed: (by: Actor, l: LicenseRecord, userId: number, newAccount: boolean) => row(by, 'license.redeem', `license:${l.id}`, { user_id: userId, new_account: newAccount }),
+  creditsGranted: (by: Actor, userId: number, amount: number, reason: string) => row(by, 'credits.grant', `user:${userId}`, { amount, reason }),
+  /** Any other action (restores record themselves with their own detail). */
+  other: (by: Actor, action: string, subject: string, detail: Record<string, unknown>) => row(by, action, subject, detail),
+};
+
+/** The job that delivers outbox row `outboxId`: ahead of other work, once per row. */
+export function deliveryJob(outboxId: number): NewJob {
+  return { kind: 'notify.telegram', payload: { outbox_id: outboxId }, priority: -10, dedupeKey: `outbox:${outboxId}` };
+}
+
+/** A ledger row to insert: a refund is keyed on its job, so a job is refunded at most once. */
+export interface LedgerRow {
+  userId: number;
+  delta: number;
+  kind: 'refund';
+  reason: string;
+  jobId: number;
+}
+
+/** The refund a failing job's transition asks for, or nothing when it asks for none. */
+export function refundRow(jobId: number, refund: { userId: number; amount: number; reason: string } | undefined): LedgerRow | undefined {
+  if (!refund || refund.amount <= 0) return undefined;
+  return { userId: refund.userId, delta: refund.amount, kind: 'refund', reason: refund.reason, jobId };
+}
