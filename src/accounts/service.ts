@@ -8,7 +8,7 @@ import type { TokenIssuer } from '../auth/jwt.js';
 import { AuthError, ForbiddenError, InvalidInputError } from '../errors.js';
 import { hashKey, normalizeKey } from '../licenses/key.js';
 import { redeemRefusal } from '../store/license-errors.js';
-import type { Store, UserRecord, UserSettingsPatch } from '../store/types.js';
+import type { AccountStore, LicenseStore, UserRecord, UserSettingsPatch } from '../store/types.js';
 import { KeyedLock } from '../keyed-lock.js';
 
 /** The token response of redeem and login (field names are the client contract). */
@@ -45,7 +45,7 @@ export class AccountService {
   private readonly redeemLock = new KeyedLock();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AccountStore & Pick<LicenseStore, 'findLicenseByHash' | 'redeemLicense'>,
     private readonly tokens: TokenIssuer,
     private readonly passwordRounds: number,
   ) {}

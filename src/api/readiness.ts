@@ -2,7 +2,7 @@
  * Readiness checks for `/ready` (and `ttops healthcheck`): each returns pass/fail with
  * detail. Later parts register more (worker heartbeat freshness) without touching routes.
  */
-import type { Store } from '../store/types.js';
+import type { QueueStore, StoreCore } from '../store/types.js';
 
 /** The result of one check, in the health+json style. */
 export interface CheckResult {
@@ -18,7 +18,7 @@ export interface ReadyCheck {
 }
 
 /** The store answers a query. */
-export function storeCheck(store: Store): ReadyCheck {
+export function storeCheck(store: Pick<StoreCore, 'ping' | 'engine'>): ReadyCheck {
   return {
     name: 'store',
     async run() {
@@ -34,7 +34,7 @@ export function storeCheck(store: Store): ReadyCheck {
 }
 
 /** Every shipped migration has run. */
-export function migrationsCheck(store: Store): ReadyCheck {
+export function migrationsCheck(store: Pick<StoreCore, 'migrationStatus'>): ReadyCheck {
   return {
     name: 'migrations',
     async run() {
@@ -52,7 +52,7 @@ export function migrationsCheck(store: Store): ReadyCheck {
  * Some worker heartbeat is fresh. Without one, queued jobs wait: that is a warning (the API
  * itself serves fine, and deploys start the API before the workers), not a failure.
  */
-export function workersCheck(store: Store, leaseMs: number): ReadyCheck {
+export function workersCheck(store: Pick<QueueStore, 'listWorkers'>, leaseMs: number): ReadyCheck {
   return {
     name: 'workers',
     async run() {

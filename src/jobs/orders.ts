@@ -3,7 +3,7 @@
  * Shared by `POST /v2/jobs` and (later) the bot's ordering conversation.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobRecord, Store, UserRecord } from '../store/types.js';
+import type { JobRecord, LedgerStore, UserRecord } from '../store/types.js';
 
 /** What a client orders. */
 export interface VideoOrderInput {
@@ -25,7 +25,7 @@ export interface JobView {
 }
 
 /** Creates `count` video jobs for `user`, charging `costPerJob` each; 402 when short. */
-export async function createVideoOrder(store: Store, user: UserRecord, input: VideoOrderInput, costPerJob: number): Promise<{ order_id: string; jobs: { id: number; status: string }[]; credits: number }> {
+export async function createVideoOrder(store: Pick<LedgerStore, 'createOrder'>, user: UserRecord, input: VideoOrderInput, costPerJob: number): Promise<{ order_id: string; jobs: { id: number; status: string }[]; credits: number }> {
   const orderId = randomUUID();
   const chatId = user.telegramId === null ? undefined : String(user.telegramId);
   const payload = { template: input.template, product_name: input.product_name, image_url: input.image_url, wishes: input.wishes, chat_id: chatId, order_size: input.count, cost: costPerJob };

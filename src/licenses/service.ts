@@ -6,7 +6,7 @@
 import { InvalidInputError } from '../errors.js';
 import { licenseNotFound } from '../store/license-errors.js';
 import { isRowId } from '../store/rows.js';
-import type { Actor, LicenseRecord, LicenseStatus, Store } from '../store/types.js';
+import type { Actor, LicenseRecord, LicenseStatus, LicenseStore } from '../store/types.js';
 import { addDays } from '../time.js';
 import { generateKey, hashKey, keySuffix, maskKey, normalizeKey } from './key.js';
 
@@ -47,7 +47,7 @@ const MAX_TTL_DAYS = 3650;
 const MAX_COUNT = 1000;
 
 /** Issues `count` keys of one plan. */
-export async function issueLicenses(store: Store, request: IssueRequest, by: Actor, now = new Date()): Promise<IssuedKey[]> {
+export async function issueLicenses(store: LicenseStore, request: IssueRequest, by: Actor, now = new Date()): Promise<IssuedKey[]> {
   const count = request.count ?? 1;
   if (!PLAN_PATTERN.test(request.plan)) throw new InvalidInputError('invalid_plan', 'plan must be 1–32 letters, digits, `_`, `.` or `-`, e.g. `pro`');
   if (!Number.isInteger(request.ttlDays) || request.ttlDays < 1 || request.ttlDays > MAX_TTL_DAYS) throw new InvalidInputError('invalid_ttl', `ttl_days must be a whole number from 1 to ${MAX_TTL_DAYS}`);
@@ -62,7 +62,7 @@ export async function issueLicenses(store: Store, request: IssueRequest, by: Act
 }
 
 /** Finds a key by the key itself (any spacing/case) or by its numeric id. */
-export async function findLicense(store: Store, ref: string): Promise<LicenseRecord> {
+export async function findLicense(store: LicenseStore, ref: string): Promise<LicenseRecord> {
   const trimmed = ref.trim();
   // An id no row can have (20 digits, say) is not found, like any other unknown id.
   const id = /^\d+$/.test(trimmed) ? Number(trimmed) : undefined;
@@ -71,26 +71,26 @@ export async function findLicense(store: Store, ref: string): Promise<LicenseRec
   return found;
 }
 
-async function findByKey(store: Store, key: string): Promise<LicenseRecord | undefined> {
+async function findByKey(store: LicenseStore, key: string): Promise<LicenseRecord | undefined> {
   const normalized = normalizeKey(key);
   return normalized ? store.findLicenseByHash(hashKey(normalized)) : undefined;
 }
 
 /** Lists keys, newest first; `expired` means active but past its redeem-by date. */
-export async function listLicenses(store: Store, status?: LicenseStatus | 'expired', now = new Date()): Promise<LicenseView[]> {
+export async function listLicenses(store: LicenseStore, status?: LicenseStatus | 'expired', now = new Date()): Promise<LicenseView[]> {
   const stored = status === 'expired' ? 'active' : status;
   const views = (await store.listLicenses({ status: stored })).map((r) => licenseView(r, now));
   return status ? views.filter((v) => v.status === status) : views;
 }
 
 /** Revokes a key by key or id. */
-export async function revokeLicense(store: Store, ref: string, by: Actor, now = new Date()): Promise<LicenseView> {
+export async function revokeLicense(store: LicenseStore, ref: string, by: Actor, now = new Date()): Promise<LicenseView> {
   const license = await findLicense(store, ref);
   return licenseView(await store.revokeLicense(license.id, now.toISOString(), by), now);
 }
 
 /** Adds days to a key (and to its user's license when redeemed). */
-export async function extendLicense(store: Store, ref: string, days: number, by: Actor, now = new Date()): Promise<LicenseView> {
+export async function extendLicense(store: LicenseStore, ref: string, days: number, by: Actor, now = new Date()): Promise<LicenseView> {
   if (!Number.isInteger(days) || days < 1 || days > MAX_TTL_DAYS) throw new InvalidInputError('invalid_days', `days must be a whole number from 1 to ${MAX_TTL_DAYS}`);
   const license = await findLicense(store, ref);
   return licenseView(await store.extendLicense(license.id, days, by), now);

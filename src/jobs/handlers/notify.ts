@@ -8,12 +8,12 @@ import type { TelegramSendOptions } from '../telegram-send.js';
 import { sendTelegramMessage } from '../telegram-send.js';
 import type { JobHandler } from '../worker.js';
 import { KeyedLock } from '../../keyed-lock.js';
-import type { JobRecord, JobTransition, Store } from '../../store/types.js';
+import type { JobRecord, JobTransition, OutboxStore } from '../../store/types.js';
 import { backoffMs, inMs } from '../backoff.js';
 import { throughOutage } from '../outage.js';
 
 export interface NotifyDeps {
-  store: Store;
+  store: OutboxStore;
   /** Undefined when no bot token is configured. */
   telegram?: TelegramSendOptions;
 }
