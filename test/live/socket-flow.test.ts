@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { WS_CLOSE } from '../../src/live/protocol.js';
+import { protocolValidators } from '../helpers/protocol.js';
 import { makeStreamer, makeTestApp, type TestApp } from '../helpers/app.js';
 import { makeAudioFixtures, multipartBody, type AudioFixtures } from '../helpers/audio.js';
 import { sqliteEngine, type TestEngine } from '../helpers/engines.js';
@@ -98,6 +99,9 @@ test('a simulated Rose plays the uploaded sound and a chat command speaks, on th
   assert.equal(unknownField.json().error.code, 'invalid_event');
 
   assert.ok(!theirs.messages.some((m) => m.type === 'action' || m.type === 'tts' || m.type === 'event'), 'another streamer hears nothing');
+  // Everything the socket received matches docs/websocket.md.
+  const validators = protocolValidators();
+  for (const message of mine.messages) assert.equal(validators.get(String(message.type))?.(message), undefined, JSON.stringify(message));
   mine.ws.close();
   theirs.ws.close();
 });
