@@ -1,7 +1,10 @@
 /**
  * `GET /overlay`: the OBS browser-source page that plays a streamer's sounds and TTS. A static
  * page (templates/overlay.html + overlay.js + overlay.css, read once at startup) that opens the
- * live socket itself; the server never sees the token when it is passed in the URL fragment.
+ * live socket itself. The token goes in the URL fragment (`/overlay#token=…`), which browsers
+ * never send, so it never reaches server or proxy logs; `?token=` also works, for OBS setups
+ * that drop fragments, but then it travels in the request line (our logger redacts queries,
+ * an nginx access log may not).
  * The Content-Security-Policy lets the page load only its own script and style, talk only to
  * this host's socket, and play media only from MEDIA_BASE_URL's origin (read per request: it
  * can follow the port `serve` bound).
