@@ -32,6 +32,7 @@ import { TriggerService } from '../live/triggers.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { wsRoutes } from './routes/ws.js';
 import { liveRoutes } from './routes/live.js';
+import { overlayRoutes } from './routes/overlay.js';
 import { LivePipeline } from '../live/pipeline.js';
 import { parseBannedWords } from '../tts/clean.js';
 import { makeTts } from '../tts/make.js';
@@ -136,5 +137,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(wsRoutes(hub, () => [{ type: 'status', status: 'offline' }]), { ctx, prefix: '/v2' });
   await app.register(liveRoutes(pipeline), { ctx, prefix: '/v2/live' });
+  await app.register(overlayRoutes, { ctx });
   return app;
 }
