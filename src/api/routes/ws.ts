@@ -26,7 +26,16 @@ export type Greeting = (user: UserRecord) => ServerMessage[];
 /** Registers `/v2/ws`. */
 export function wsRoutes(hub: Hub, greeting: Greeting): FastifyPluginAsync<{ ctx: AppContext }> {
   return async (app, { ctx }) => {
-    await app.register(websocket, { options: { maxPayload: 4096 } });
+    await app.register(websocket, {
+      options: { maxPayload: 4096 },
+      // On shutdown every socket hears 1001 ("reconnect in a moment"), as docs/websocket.md says,
+      // instead of the plugin's bare close (1005).
+      preClose(done) {
+        for (const client of this.websocketServer.clients) client.close(WS_CLOSE.goingAway, 'server shutting down');
+        this.websocketServer.close();
+        done();
+      },
+    });
     app.route<{ Querystring: { token?: string } }>({
       method: 'GET',
       url: '/ws',
