@@ -137,7 +137,8 @@ test('telegram fake: getUpdates long-polls and wakes on pushUpdate; close releas
     assert.equal(fake.callsOf('sendMessage')[0].payload.text, 'x');
     fake.failAlways('getMe', TG_FAILURES.hang);
     const hung = fetch(`${fake.apiRoot}/bot${fake.token}/getMe`).then(() => 'answered', () => 'failed');
-    await new Promise((r) => setTimeout(r, 20));
+    // Wait (bounded) until the fake holds the request: under load it may take longer than a moment to arrive.
+    for (let i = 0; i < 200 && fake.hanging() === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(fake.hanging(), 1);
     await fake.close();
     assert.equal(await hung, 'failed');
