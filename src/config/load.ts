@@ -35,6 +35,8 @@ export interface Config {
   tts: { edgeUrl?: string; voice: string; maxChars: number; bannedWords: string; edgeBudgetMs: number };
   limits: { soundsPerUser: number; triggersPerUser: number };
   liveSource?: 'tiktok' | 'replay';
+  /** Live sessions: raw event retention, the upstream lease and the grace after the last socket. */
+  live: { eventRetentionDays: number; leaseMs: number; graceMs: number };
   signApiKey?: string;
   log: { level: string; format: 'pretty' | 'json' };
   /** The env file that was read, if any. */
@@ -186,6 +188,7 @@ function toConfig(v: Record<string, unknown>, ctx: { cwd: string; envFile?: stri
     },
     limits: { soundsPerUser: get('SOUNDS_PER_USER', 50), triggersPerUser: get('TRIGGERS_PER_USER', 100) },
     liveSource: get<'tiktok' | 'replay' | undefined>('LIVE_SOURCE', undefined),
+    live: { eventRetentionDays: get('LIVE_EVENT_RETENTION_DAYS', 30), leaseMs: get('LIVE_LEASE_SECONDS', 15) * 1000, graceMs: get('LIVE_GRACE_SECONDS', 10) * 1000 },
     signApiKey: get<string | undefined>('SIGN_API_KEY', undefined),
     log: {
       level: get('LOG_LEVEL', 'info'),
