@@ -85,6 +85,9 @@ export class LiveSessions {
     const known = this.statuses.get(user.id);
     if (known) return [known];
     const view = await this.deps.store.findLiveLease(user.id).catch(() => null);
+    // A status that arrived during the lookup went to sockets this one is not among yet.
+    const arrived = this.statuses.get(user.id);
+    if (arrived) return [arrived];
     if (view?.lease && view.lease.holder !== this.holder && view.lease.until > view.now) {
       // Another process follows this streamer; it answers with the real status.
       this.deps.events.broadcast('live:status-asked', { userId: user.id });
