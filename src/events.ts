@@ -35,6 +35,8 @@ export interface SharedEventMap {
   'live:out': { userId: number; messages: ServerMessage[] };
   /** A streamer's triggers changed: processes running their live session reload them. */
   'triggers:changed': { userId: number };
+  /** A process greeted a socket without knowing the streamer's live status: the lease holder sends it again on `live:out`. */
+  'live:status-asked': { userId: number };
 }
 
 /** Bus topic prefix of shared events (other bus topics are not events). */

@@ -34,6 +34,10 @@ import { wsRoutes } from './routes/ws.js';
 import { liveRoutes } from './routes/live.js';
 import { overlayRoutes } from './routes/overlay.js';
 import { LivePipeline } from '../live/pipeline.js';
+import { LiveSessions } from '../live/sessions.js';
+import { RecorderRegistry } from '../live/sessions-recorder.js';
+import { resolveLiveSource, type ConfiguredSource } from '../live/sessions-source.js';
+import { liveSessionRoutes } from './routes/live-sessions.js';
 import { parseBannedWords } from '../tts/clean.js';
 import { makeTts } from '../tts/make.js';
 import { installTransportErrors, TRANSPORT_OPTIONS } from './transport-errors.js';
@@ -51,6 +55,8 @@ export interface AppDeps {
   events?: Events;
   /** Public URLs, when `serve` learns them only once listening; from the configuration by default. */
   urls?: PublicUrls;
+  /** The upstream live source; from LIVE_SOURCE by default (tests pass a stub). */
+  liveSource?: () => Promise<ConfiguredSource>;
 }
 
 /** Everything route plugins share. */
@@ -129,14 +135,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxChars: ttsSettings.maxChars,
     bannedWords: parseBannedWords(ttsSettings.bannedWords),
   });
-  const pipeline = new LivePipeline({ store: deps.store, events, tts, soundUrl: (userId, filename) => sounds.url(userId, filename), mediaBaseUrl: () => ctx.urls.mediaBaseUrl });
+  const recorders = new RecorderRegistry();
+  const pipeline = new LivePipeline({ store: deps.store, events, tts, soundUrl: (userId, filename) => sounds.url(userId, filename), mediaBaseUrl: () => ctx.urls.mediaBaseUrl, onProcessed: recorders.onProcessed });
   const hub = new Hub(events);
+  const { live } = deps.config;
+  const sessions = new LiveSessions({
+    store: deps.store,
+    events,
+    pipeline,
+    recorders,
+    source: deps.liveSource ?? (() => resolveLiveSource(deps.config)),
+    leaseMs: live.leaseMs,
+    graceMs: live.graceMs,
+    onError: (error, during) => app.log.warn({ err: error, during }, 'live session error'),
+  });
+  hub.onPresence(sessions.presence);
   app.addHook('onClose', async () => {
+    await sessions.close();
     hub.close();
     pipeline.close();
   });
-  await app.register(wsRoutes(hub, () => [{ type: 'status', status: 'offline' }]), { ctx, prefix: '/v2' });
+  await app.register(wsRoutes(hub, (user) => sessions.greeting(user)), { ctx, prefix: '/v2' });
   await app.register(liveRoutes(pipeline), { ctx, prefix: '/v2/live' });
+  await app.register(liveSessionRoutes, { ctx, prefix: '/v2/live' });
   await app.register(overlayRoutes, { ctx });
   return app;
 }

@@ -144,6 +144,8 @@ function toConfig(v: SettingValues, given: Record<string, unknown>, ctx: { cwd: 
     tts: { edgeUrl: v.EDGE_TTS_URL, voice: v.TTS_VOICE, maxChars: v.TTS_MAX_CHARS, bannedWords: v.TTS_BANNED_WORDS, edgeBudgetMs: v.TTS_EDGE_BUDGET_MS },
     limits: { soundsPerUser: v.SOUNDS_PER_USER, triggersPerUser: v.TRIGGERS_PER_USER },
     liveSource: v.LIVE_SOURCE,
+    /** Live sessions: raw event retention, the upstream lease and the grace after the last socket. */
+    live: { eventRetentionDays: v.LIVE_EVENT_RETENTION_DAYS, leaseMs: v.LIVE_LEASE_SECONDS * 1000, graceMs: v.LIVE_GRACE_SECONDS * 1000 },
     signApiKey: v.SIGN_API_KEY,
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT ?? (v.TTOPS_ENV === 'dev' && ctx.isTty ? 'pretty' : 'json') },
     /** The env file that was read, if any. */

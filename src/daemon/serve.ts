@@ -10,6 +10,7 @@ import type { ResolvedSecrets } from '../config/secrets.js';
 import { ConflictError } from '../errors.js';
 import { Events } from '../events.js';
 import { startWorkers } from '../jobs/runtime.js';
+import { scheduleLivePrune } from '../live/sessions-prune.js';
 import { ensureMigrated } from '../store/ensure-migrated.js';
 import { openStore } from '../store/open.js';
 import { Lifecycle } from './lifecycle.js';
@@ -63,6 +64,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     const workers = await startWorkers({ config: { ...config, serverHost: urls.serverHost, mediaBaseUrl: urls.mediaBaseUrl }, store, events, logger, count: options.workers });
     // Registered after http, so they stop first: no new jobs, running ones finish or go back to the queue.
     for (const worker of workers) lifecycle.add(`worker ${worker.id}`, () => worker.stop(10_000));
+    // Raw live events past their retention: a job per hour, whichever process enqueues it first.
+    lifecycle.add('live prune', scheduleLivePrune(store, (error) => logger.warn({ err: error }, 'could not schedule the live event prune')));
     const where = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
     return { lifecycle, urls, banner: `ttops serve listening on ${where} (${store.engine}, ${config.env}, ${options.workers} in-process worker(s))` };
   } catch (error) {

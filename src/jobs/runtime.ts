@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { Events } from '../events.js';
 import type { JobRecord, Store } from '../store/types.js';
+import { LIVE_PRUNE_KIND, livePruneHandler } from '../live/sessions-prune.js';
 import { notifyHandler } from './handlers/notify.js';
 import { videoHandler } from './handlers/video.js';
 import { KieClient } from './providers/kie.js';
@@ -36,6 +37,7 @@ export function makeHandlers(config: Config, store: Store, timeouts: Timeouts = 
       : notConfigured,
     // A job that does nothing: the queue benchmark and health probes use it.
     noop: async () => {},
+    [LIVE_PRUNE_KIND]: livePruneHandler(store, config.live.eventRetentionDays),
   };
   return handlers;
 }

@@ -21,7 +21,7 @@ function closeCodeFor(error: unknown): number {
 }
 
 /** What a socket hears first: where the live source stands for this user. */
-export type Greeting = (user: UserRecord) => ServerMessage[];
+export type Greeting = (user: UserRecord) => ServerMessage[] | Promise<ServerMessage[]>;
 
 /** Registers `/v2/ws`. */
 export function wsRoutes(hub: Hub, greeting: Greeting): FastifyPluginAsync<{ ctx: AppContext }> {
@@ -50,7 +50,10 @@ export function wsRoutes(hub: Hub, greeting: Greeting): FastifyPluginAsync<{ ctx
         } catch (error) {
           return socket.close(closeCodeFor(error), isTtopsError(error) ? error.code : 'token_invalid');
         }
-        hub.add(user.id, socket, greeting(user));
+        const first = await greeting(user);
+        // The client may have gone while the greeting was looked up: a closed socket never joins the hub.
+        if (socket.readyState !== socket.OPEN) return;
+        hub.add(user.id, socket, first);
       },
     });
   };

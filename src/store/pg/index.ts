@@ -4,10 +4,11 @@
  */
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, NewSound, OutboxRecord, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, LiveEventInput, LiveSessionTotals, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, NewSound, OutboxRecord, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
+import * as live from './live.js';
 import { PgBus } from './bus.js';
 import { listenForJobs } from './listen.js';
 import { makePool, rethrow } from './db.js';
@@ -235,5 +236,45 @@ export class PgStore implements Store {
 
   async deleteTrigger(userId: number, id: number) {
     return streamers.deleteTrigger(this.pool, userId, id);
+  }
+
+  async startLiveSession(userId: number, uniqueId: string, source: string) {
+    return live.startLiveSession(this.pool, userId, uniqueId, source);
+  }
+
+  async updateLiveSession(id: number, totals: LiveSessionTotals, end: boolean) {
+    return live.updateLiveSession(this.pool, id, totals, end);
+  }
+
+  async addLiveEvents(sessionId: number, events: LiveEventInput[]) {
+    return live.addLiveEvents(this.pool, sessionId, events);
+  }
+
+  async listLiveEvents(sessionId: number, limit: number) {
+    return live.listLiveEvents(this.pool, sessionId, limit);
+  }
+
+  async listLiveSessions(userId: number, limit: number) {
+    return live.listLiveSessions(this.pool, userId, limit);
+  }
+
+  async findLiveSession(userId: number, id: number) {
+    return live.findLiveSession(this.pool, userId, id);
+  }
+
+  async pruneLiveEvents(before: string) {
+    return live.pruneLiveEvents(this.pool, before);
+  }
+
+  async findLiveLease(userId: number) {
+    return live.findLiveLease(this.pool, userId);
+  }
+
+  async takeLiveLease(userId: number, holder: string, ttlMs: number) {
+    return live.takeLiveLease(this.pool, userId, holder, ttlMs);
+  }
+
+  async releaseLiveLease(userId: number, holder: string) {
+    return live.releaseLiveLease(this.pool, userId, holder);
   }
 }

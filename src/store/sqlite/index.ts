@@ -3,10 +3,11 @@
  * synchronous and fast; the Store interface is async so both adapters look the same.
  */
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, NewSound, OutboxRecord, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, LiveEventInput, LiveSessionTotals, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, NewSound, OutboxRecord, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
+import * as live from './live.js';
 import { SqliteBus } from './bus.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './migrate.js';
@@ -232,5 +233,45 @@ export class SqliteStore implements Store {
 
   async deleteTrigger(userId: number, id: number) {
     return streamers.deleteTrigger(this.db, userId, id);
+  }
+
+  async startLiveSession(userId: number, uniqueId: string, source: string) {
+    return live.startLiveSession(this.db, userId, uniqueId, source);
+  }
+
+  async updateLiveSession(id: number, totals: LiveSessionTotals, end: boolean) {
+    return live.updateLiveSession(this.db, id, totals, end);
+  }
+
+  async addLiveEvents(sessionId: number, events: LiveEventInput[]) {
+    return live.addLiveEvents(this.db, sessionId, events);
+  }
+
+  async listLiveEvents(sessionId: number, limit: number) {
+    return live.listLiveEvents(this.db, sessionId, limit);
+  }
+
+  async listLiveSessions(userId: number, limit: number) {
+    return live.listLiveSessions(this.db, userId, limit);
+  }
+
+  async findLiveSession(userId: number, id: number) {
+    return live.findLiveSession(this.db, userId, id);
+  }
+
+  async pruneLiveEvents(before: string) {
+    return live.pruneLiveEvents(this.db, before);
+  }
+
+  async findLiveLease(userId: number) {
+    return live.findLiveLease(this.db, userId);
+  }
+
+  async takeLiveLease(userId: number, holder: string, ttlMs: number) {
+    return live.takeLiveLease(this.db, userId, holder, ttlMs);
+  }
+
+  async releaseLiveLease(userId: number, holder: string) {
+    return live.releaseLiveLease(this.db, userId, holder);
   }
 }
