@@ -15,7 +15,8 @@ import type { Store } from '../store/types.js';
 import { installErrorHandlers } from './errors.js';
 import { defaultCertFile } from '../ops/status/probes.js';
 import { refuseHostileInput } from './input-guard.js';
-import { addHostGauges, addQueueGauge, makeMetrics, type Metrics } from './metrics.js';
+import { addHostGauges, addQueueGauge, makeMetrics, recordLiveMessages, recordTtsEvent, type Metrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { migrationsCheck, storeCheck, workersCheck, type ReadyCheck } from './readiness.js';
 import { authRoutes } from './routes/auth.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -103,6 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.log.debug({ method: request.method, url: redactUrlQuery(request.url), status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
   });
 
+  // Before any route: the document generator sees routes as they are added.
+  await registerOpenApi(app);
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
@@ -127,9 +130,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     voice: ttsSettings.voice,
     maxChars: ttsSettings.maxChars,
     bannedWords: parseBannedWords(ttsSettings.bannedWords),
+    onEvent: (event) => recordTtsEvent(ctx.metrics, event),
   });
-  const pipeline = new LivePipeline({ store: deps.store, events, tts, soundUrl: (userId, filename) => sounds.url(userId, filename), mediaBaseUrl: () => ctx.urls.mediaBaseUrl });
+  const pipeline = new LivePipeline({
+    store: deps.store,
+    events,
+    tts,
+    soundUrl: (userId, filename) => sounds.url(userId, filename),
+    mediaBaseUrl: () => ctx.urls.mediaBaseUrl,
+    onProcessed: (_userId, event) => ctx.metrics.liveEvents.inc({ event_type: event.event_type }),
+    onDelivered: (_userId, messages) => recordLiveMessages(ctx.metrics, messages),
+  });
   const hub = new Hub(events);
+  ctx.metrics.live.wsClients = () => hub.size;
+  // ctx.metrics.live.liveSessions = () => <sessions this process runs>, once the session manager exists.
   app.addHook('onClose', async () => {
     hub.close();
     pipeline.close();
