@@ -36,8 +36,10 @@ const ROUTE_DOCS: Record<string, FastifySchema & Record<string, unknown>> = {
     summary: 'A stored file (sound or synthesised speech)',
     tags: ['media'],
     description: 'The URLs in sound views and `action`/`tts` socket messages point here (or at the media vhost nginx serves).',
-    produces: ['audio/mpeg', 'audio/ogg', 'audio/wav', 'application/octet-stream'],
-    response: { 200: { description: 'the file', type: 'string', format: 'binary' }, ...errorResponses },
+    response: {
+      200: { description: 'the file', content: Object.fromEntries(['audio/mpeg', 'audio/ogg', 'audio/wav'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])) },
+      ...errorResponses,
+    },
   },
   'GET /v2/ws': wsRouteSchema,
   'POST /v2/live/simulate': liveSimulateSchema,

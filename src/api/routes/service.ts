@@ -26,6 +26,11 @@ const readiness = {
   },
 } as const;
 
+/** A success response in `application/health+json` (errors stay plain JSON). */
+function healthJson(description: string, schema: object) {
+  return { description, content: { [HEALTH_JSON]: { schema } } };
+}
+
 /** Registers the service endpoints. */
 export const serviceRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(
@@ -65,8 +70,7 @@ export const serviceRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
       schema: {
         summary: 'Liveness: the process answers',
         tags: ['service'],
-        produces: [HEALTH_JSON],
-        response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['pass'] } } }, ...errorResponses },
+        response: { 200: healthJson('alive', { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['pass'] } } }), ...errorResponses },
       },
     },
     async (_request, reply) => reply.type(HEALTH_JSON).send({ status: 'pass' }),
@@ -79,8 +83,7 @@ export const serviceRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
         summary: 'Readiness: store, migrations, workers',
         tags: ['service'],
         description: '200 while every check passes or only warns (no worker yet); 503 when one fails.',
-        produces: [HEALTH_JSON],
-        response: { 200: { ...readiness, description: 'ready' }, 503: { ...readiness, description: 'not ready: a check failed' }, ...errorResponses },
+        response: { 200: healthJson('ready', readiness), 503: healthJson('not ready: a check failed', readiness), ...errorResponses },
       },
     },
     async (_request, reply) => {
@@ -96,8 +99,7 @@ export const serviceRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
         summary: 'Prometheus metrics',
         tags: ['service'],
         description: 'The text exposition format; templates/monitoring/ has alert rules and a Grafana dashboard for these names.',
-        produces: [ctx.metrics.registry.contentType],
-        response: { 200: { type: 'string', description: 'Prometheus text format' }, ...errorResponses },
+        response: { 200: { description: 'Prometheus text format', content: { [ctx.metrics.registry.contentType]: { schema: { type: 'string' } } } }, ...errorResponses },
       },
     },
     async (_request, reply) => {
