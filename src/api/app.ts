@@ -15,7 +15,8 @@ import type { Store } from '../store/types.js';
 import { installErrorHandlers } from './errors.js';
 import { defaultCertFile } from '../ops/status/probes.js';
 import { refuseHostileInput } from './input-guard.js';
-import { addHostGauges, addQueueGauge, makeMetrics, type Metrics } from './metrics.js';
+import { addHostGauges, addQueueGauge, makeMetrics, recordLiveMessages, recordTtsEvent, type Metrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { migrationsCheck, storeCheck, workersCheck, type ReadyCheck } from './readiness.js';
 import { authRoutes } from './routes/auth.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -110,6 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     request.log.debug({ method: request.method, url: redactUrlQuery(request.url), status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
   });
 
+  // Before any route: the document generator sees routes as they are added.
+  await registerOpenApi(app);
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
@@ -134,9 +137,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     voice: ttsSettings.voice,
     maxChars: ttsSettings.maxChars,
     bannedWords: parseBannedWords(ttsSettings.bannedWords),
+    onEvent: (event) => recordTtsEvent(ctx.metrics, event),
   });
   const recorders = new RecorderRegistry();
-  const pipeline = new LivePipeline({ store: deps.store, events, tts, soundUrl: (userId, filename) => sounds.url(userId, filename), mediaBaseUrl: () => ctx.urls.mediaBaseUrl, onProcessed: recorders.onProcessed });
+  const pipeline = new LivePipeline({
+    store: deps.store,
+    events,
+    tts,
+    soundUrl: (userId, filename) => sounds.url(userId, filename),
+    mediaBaseUrl: () => ctx.urls.mediaBaseUrl,
+    onProcessed: (userId, event, stats) => {
+      ctx.metrics.liveEvents.inc({ event_type: event.event_type });
+      recorders.onProcessed(userId, event, stats);
+    },
+    onDelivered: (_userId, messages) => recordLiveMessages(ctx.metrics, messages),
+  });
   const hub = new Hub(events);
   const { live } = deps.config;
   const sessions = new LiveSessions({
@@ -150,6 +165,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onError: (error, during) => app.log.warn({ err: error, during }, 'live session error'),
   });
   hub.onPresence(sessions.presence);
+  ctx.metrics.live.wsClients = () => hub.size;
+  ctx.metrics.live.liveSessions = () => sessions.runningCount;
   app.addHook('onClose', async () => {
     await sessions.close();
     hub.close();

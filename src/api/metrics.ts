@@ -5,15 +5,41 @@
  * processes), so an alert sees the truth even when the API itself did nothing.
  * The shipped alert rules and dashboard (templates/monitoring/) use exactly these names.
  */
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LIVE_EVENT_TYPES } from '../live/event.js';
 import { certificateInfo, diskInfo, lastBackup } from '../ops/status/probes.js';
+import type { ServerMessage } from '../live/protocol.js';
 import type { Store } from '../store/types.js';
+import type { TtsCacheEvent } from '../tts/cache.js';
 
 /** The metrics an app exposes on `/metrics`. */
 export interface Metrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** Live events processed here, by `event_type` (rate() of it is events per second). */
+  liveEvents: Counter<'event_type'>;
+  /** Actions sent to sockets, by `type` (play_sound, tts). */
+  liveActions: Counter<'type'>;
+  /** TTS cache lookups by result (hit/miss/joined), and failed syntheses. */
+  ttsRequests: Counter<'result'>;
+  /** Seconds one synthesis took, by the engine that produced the audio. */
+  ttsSynthesis: Histogram<'engine'>;
+  /** Read at scrape time: open sockets, and live sessions this process runs (0 until a source is set). */
+  live: LiveSources;
 }
+
+/** Counts read when Prometheus scrapes; whoever owns the number replaces the function. */
+export interface LiveSources {
+  wsClients: () => number;
+  liveSessions: () => number;
+}
+
+/** Results `ttops_tts_requests_total` can carry; all start at 0 so rate() has a series from the first scrape. */
+const TTS_RESULTS = ['hit', 'miss', 'joined', 'failed'] as const;
+/** Engines a synthesis can be credited to. */
+const TTS_ENGINES = ['edge', 'espeak'] as const;
+/** What an action can do: play a stored sound, or speak. */
+const ACTION_TYPES = ['play_sound', 'tts'] as const;
 
 /** A fresh registry with process metrics and the HTTP latency histogram. */
 export function makeMetrics(): Metrics {
@@ -29,7 +55,57 @@ export function makeMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  return { registry, httpDuration };
+  const live: LiveSources = { wsClients: () => 0, liveSessions: () => 0 };
+  new Gauge({
+    name: 'ttops_ws_clients',
+    help: 'open live WebSockets on this process',
+    registers: [registry],
+    collect() {
+      this.set(live.wsClients());
+    },
+  });
+  new Gauge({
+    name: 'ttops_live_sessions',
+    help: 'live sessions (streamers whose TikTok LIVE this process listens to)',
+    registers: [registry],
+    collect() {
+      this.set(live.liveSessions());
+    },
+  });
+  const liveEvents = new Counter({ name: 'ttops_live_events_total', help: 'live events processed (real or simulated), by event_type', labelNames: ['event_type'], registers: [registry] });
+  for (const event_type of LIVE_EVENT_TYPES) liveEvents.inc({ event_type }, 0);
+  const liveActions = new Counter({ name: 'ttops_live_actions_total', help: 'actions sent to streamers\' sockets, by type (play_sound, tts)', labelNames: ['type'], registers: [registry] });
+  for (const type of ACTION_TYPES) liveActions.inc({ type }, 0);
+  const ttsRequests = new Counter({
+    name: 'ttops_tts_requests_total',
+    help: 'TTS cache lookups by result (hit, miss = one synthesis, joined = shared an in-flight synthesis); failed counts failed syntheses',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  for (const result of TTS_RESULTS) ttsRequests.inc({ result }, 0);
+  const ttsSynthesis = new Histogram({
+    name: 'ttops_tts_synthesis_seconds',
+    help: 'time one TTS synthesis took (cache misses only), by the engine that produced the audio',
+    labelNames: ['engine'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10],
+    registers: [registry],
+  });
+  for (const engine of TTS_ENGINES) ttsSynthesis.zero({ engine });
+  return { registry, httpDuration, liveEvents, liveActions, ttsRequests, ttsSynthesis, live };
+}
+
+/** What the TTS cache reports (src/tts/cache.ts `onEvent`), as metrics. */
+export function recordTtsEvent(metrics: Metrics, event: TtsCacheEvent): void {
+  if (event.kind === 'synthesized') metrics.ttsSynthesis.observe({ engine: event.engine }, event.ms / 1000);
+  else metrics.ttsRequests.inc({ result: event.kind });
+}
+
+/** Counts the actions among the messages of one delivery (event and status messages are not actions). */
+export function recordLiveMessages(metrics: Metrics, messages: readonly ServerMessage[]): void {
+  for (const message of messages) {
+    if (message.type === 'action') metrics.liveActions.inc({ type: message.action });
+    else if (message.type === 'tts') metrics.liveActions.inc({ type: 'tts' });
+  }
 }
 
 /** A worker counts as alive while its last heartbeat is within this many leases (as `ttops scale` and /ready). */

@@ -23,6 +23,8 @@ export interface PipelineDeps {
   tts: Tts | null;
   /** Counters for metrics and the session recorder. */
   onProcessed?: (userId: number, event: LiveEvent, stats: StatsDelta | null, actions: number) => void;
+  /** Every batch of messages this process sends to a streamer's sockets (metrics count the actions). */
+  onDelivered?: (userId: number, messages: ServerMessage[]) => void;
 }
 
 interface StreamerState {
@@ -55,7 +57,7 @@ export class LivePipeline {
     this.deps.onProcessed?.(user.id, event, result.stats, result.actions.length);
     if (result.duplicate) return [];
     const messages: ServerMessage[] = [{ type: 'event', event: event as unknown as Record<string, unknown> }, ...(await this.render(user, result.actions))];
-    this.deps.events.broadcast('live:out', { userId: user.id, messages });
+    this.deliver(user.id, messages);
     return messages;
   }
 
@@ -75,6 +77,12 @@ export class LivePipeline {
     if (!state) this.streamers.set(userId, (state = { engine: newEngineState() }));
     state.triggers ??= (await this.deps.store.listTriggers(userId)).map(toEngineTrigger);
     return state;
+  }
+
+  /** Sends messages to the streamer's sockets on every process, telling `onDelivered` first. */
+  private deliver(userId: number, messages: ServerMessage[]): void {
+    this.deps.onDelivered?.(userId, messages);
+    this.deps.events.broadcast('live:out', { userId, messages });
   }
 
   /** Turns engine actions into socket messages, honouring the user's toggles and volumes. */
@@ -107,7 +115,7 @@ export class LivePipeline {
       const user = await this.deps.store.findUserById(userId).catch(() => undefined);
       if (!user) continue;
       const messages = await this.render(user, actions);
-      if (messages.length) this.deps.events.broadcast('live:out', { userId, messages });
+      if (messages.length) this.deliver(userId, messages);
     }
   }
 }

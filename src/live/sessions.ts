@@ -97,6 +97,13 @@ export class LiveSessions {
   }
 
   /** Whether this process holds (and runs) the streamer's session: tests and metrics. */
+  /** How many upstream sessions this process runs now (metrics). */
+  get runningCount(): number {
+    let n = 0;
+    for (const w of this.wanted.values()) if (w.running) n += 1;
+    return n;
+  }
+
   isRunning(userId: number): boolean {
     return Boolean(this.wanted.get(userId)?.running);
   }

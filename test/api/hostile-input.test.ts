@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { ADMIN_KEY, makeTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES, type TestEngine } from '../helpers/engines.js';
+import { routesOf, type Route } from '../helpers/routes.js';
 
 const RUNS_PER_ROUTE = 150;
 const SEED = 20_240_917;
@@ -105,27 +106,6 @@ const hostileSegment = fc.oneof(
   fc.stringMatching(/^[0-9]{1,40}$/),
 );
 
-interface Route {
-  method: string;
-  path: string;
-}
-
-/** Every (method, path) the app registers, read from its route tree so a new route is covered too. */
-function routesOf(tree: string): Route[] {
-  const stack: string[] = [];
-  const routes: Route[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^([\s│├└─]*?)([├└]── )(\S+) \(([^)]+)\)/.exec(line);
-    if (!m) continue;
-    const depth = m[1].length / 4;
-    stack.length = depth;
-    stack.push(m[3]);
-    const path = stack.reduce((acc, seg) => (acc.endsWith('/') || seg.startsWith('/') ? acc + seg : `${acc}/${seg}`), '');
-    for (const method of m[4].split(',').map((s) => s.trim())) routes.push({ method, path });
-  }
-  return routes;
-}
-
 /** Whether a response is an acceptable answer to hostile input. */
 function check(route: Route, r: { statusCode: number; body: string; headers: Record<string, unknown> }, what: string): void {
   assert.ok(r.statusCode < 500, `${what} → ${r.statusCode} ${r.body.slice(0, 300)}`);
@@ -154,7 +134,7 @@ for (const { name, make } of ENGINES) {
       engine = await make();
       t = await makeTestApp(engine);
       await t.app.ready();
-      routes = routesOf(t.app.printRoutes({ commonPrefix: false }));
+      routes = routesOf(t.app.printRoutes());
       const key = (await t.app.inject({ method: 'POST', url: '/v2/license/issue', headers: { 'admin-api-key': ADMIN_KEY }, payload: { plan: 'pro', ttl_days: 30 } })).json().key;
       const auth = await t.app.inject({ method: 'POST', url: '/v2/auth/redeem-license', payload: { username: 'fuzzer', password: 'fuzzer-password', license_key: key } });
       token = auth.json().access_token;

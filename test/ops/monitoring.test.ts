@@ -57,7 +57,7 @@ test('the rules and the dashboard render exactly the golden files, in the deploy
   assert.equal(dashboard.uid, 'ttops');
   assert.deepEqual(ruleExprs().map((r) => r.alert), [
     'TtopsApiDown', 'TtopsNoWorkerAlive', 'TtopsWorkerHeartbeatStale', 'TtopsQueueBacklogGrowing', 'TtopsHigh5xxRate',
-    'TtopsCertificateExpiresSoon', 'TtopsCertificateExpiryCritical', 'TtopsBackupTooOld', 'TtopsDiskLow',
+    'TtopsCertificateExpiresSoon', 'TtopsCertificateExpiryCritical', 'TtopsBackupTooOld', 'TtopsDiskLow', 'TtopsTtsFailing',
   ]);
 });
 
@@ -73,7 +73,7 @@ test('promtool accepts the rules, and its unit tests show alerts firing and stay
   writeFileSync(path.join(dir, 'ttops-alerts.yml'), rules);
   const checked = promtool(['check', 'rules', path.join(dir, 'ttops-alerts.yml')]);
   assert.equal(checked.status, 0, checked.out);
-  assert.match(checked.out, /SUCCESS: 9 rules found/);
+  assert.match(checked.out, /SUCCESS: 10 rules found/);
 
   // Times are minutes from 0; series values are one per minute (`a+bxN` = a, a+b, … N more).
   const day = 86_400;
@@ -102,6 +102,15 @@ tests:
         values: '0+60x20'
       - series: 'ttops_worker_last_heartbeat_timestamp_seconds{job="ttops", instance="hung"}'
         values: '30x20'
+      # One synthesis a second; from minute 10 on, 50 of every 60 fail on one instance, 6 on another.
+      - series: 'ttops_tts_requests_total{job="ttops", instance="api", result="miss"}'
+        values: '0+60x40'
+      - series: 'ttops_tts_requests_total{job="ttops", instance="api", result="failed"}'
+        values: '0x10 0+50x30'
+      - series: 'ttops_tts_requests_total{job="ttops", instance="ok", result="miss"}'
+        values: '0+60x40'
+      - series: 'ttops_tts_requests_total{job="ttops", instance="ok", result="failed"}'
+        values: '0x10 0+6x30'
       # A certificate with 10 days left.
       - series: 'ttops_tls_certificate_expiry_timestamp_seconds{job="ttops", instance="api", file="/x"}'
         values: '${10 * day}x100'
@@ -153,6 +162,16 @@ tests:
       - eval_time: 90m
         alertname: TtopsCertificateExpiryCritical
         exp_alerts: []
+      - eval_time: 12m
+        alertname: TtopsTtsFailing
+        exp_alerts: []
+      - eval_time: 35m
+        alertname: TtopsTtsFailing
+        exp_alerts:
+          - exp_labels: { severity: warning, job: ttops, instance: api }
+            exp_annotations:
+              summary: "83.33% of TTS syntheses fail; streamers hear no speech"
+              description: "Edge and espeak both failed: check \`ttops logs api\` for the TTS errors and that espeak-ng is installed."
 `);
   const tested = promtool(['test', 'rules', path.join(dir, 'tests.yml')]);
   assert.equal(tested.status, 0, tested.out);

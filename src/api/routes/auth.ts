@@ -7,6 +7,7 @@ import { meView } from '../../accounts/service.js';
 import type { UserSettingsPatch } from '../../store/types.js';
 import type { AppContext } from '../app.js';
 import { userGuard } from '../guards.js';
+import { authResult, BEARER, errorResponses, meView as meSchema } from '../schemas.js';
 
 const credentials = {
   username: { type: 'string', minLength: 1, maxLength: 64 },
@@ -32,11 +33,15 @@ export const authRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
     {
       config: limited,
       schema: {
+        summary: 'Redeem a license key',
+        tags: ['auth'],
+        description: 'Creates the account, or extends the existing one whose password matches; returns a token. Rate limited per IP.',
         body: {
           type: 'object',
           required: ['username', 'password', 'license_key'],
           properties: { ...credentials, license_key: { type: 'string', minLength: 1, maxLength: 64 } },
         },
+        response: { 200: authResult, ...errorResponses },
       },
     },
     async (request) => ctx.accounts.redeem(request.body, `api:redeem@${request.ip}`),
@@ -44,17 +49,35 @@ export const authRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
 
   app.post<{ Body: { username: string; password: string } }>(
     '/login',
-    { config: limited, schema: { body: { type: 'object', required: ['username', 'password'], properties: credentials } } },
+    {
+      config: limited,
+      schema: {
+        summary: 'Log in',
+        tags: ['auth'],
+        description: 'Rate limited per IP.',
+        body: { type: 'object', required: ['username', 'password'], properties: credentials },
+        response: { 200: authResult, ...errorResponses },
+      },
+    },
     async (request) => ctx.accounts.login(request.body),
   );
 
-  app.get('/me', { preHandler: requireUser }, async (request) => meView(request.user!));
+  app.get(
+    '/me',
+    { preHandler: requireUser, schema: { summary: 'Your account and settings', tags: ['auth'], security: BEARER, response: { 200: meSchema, ...errorResponses } } },
+    async (request) => meView(request.user!),
+  );
 
   app.patch<{ Body: PatchBody }>(
     '/me',
     {
       preHandler: requireUser,
       schema: {
+        summary: 'Change settings',
+        tags: ['auth'],
+        description: 'Any subset of the fields; returns the new view.',
+        security: BEARER,
+        response: { 200: meSchema, ...errorResponses },
         body: {
           type: 'object',
           minProperties: 1,

@@ -7,7 +7,7 @@ import { NotFoundError } from '../../errors.js';
 import { createVideoOrder, jobView, type VideoOrderInput } from '../../jobs/orders.js';
 import type { AppContext } from '../app.js';
 import { userGuard } from '../guards.js';
-import { idParams, rowIdOr404 } from '../schemas.js';
+import { BEARER, errorResponses, idParams, jobView as jobSchema, rowIdOr404 } from '../schemas.js';
 
 /** Registers `/v2/jobs`. */
 export const jobRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -17,6 +17,10 @@ export const jobRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
     '/',
     {
       schema: {
+        summary: 'Order videos',
+        tags: ['jobs'],
+        description: 'Charges `count` × the video cost in credits and queues one job per video, in one transaction (402 when short).',
+        security: BEARER,
         body: {
           type: 'object',
           required: ['template', 'product_name'],
@@ -28,19 +32,39 @@ export const jobRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
             count: { type: 'integer', minimum: 1, maximum: 5, default: 1 },
           },
         },
+        response: {
+          201: {
+            type: 'object',
+            required: ['order_id', 'jobs', 'credits'],
+            properties: {
+              order_id: { type: 'string', format: 'uuid' },
+              jobs: { type: 'array', items: { type: 'object', required: ['id', 'status'], properties: { id: { type: 'integer' }, status: { type: 'string' } } } },
+              credits: { type: 'integer', description: 'credits left' },
+            },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => reply.code(201).send(await createVideoOrder(ctx.store, request.user!, request.body, ctx.config.videoCostCredits)),
   );
 
-  app.get<{ Params: { id: number } }>('/:id', { schema: { params: idParams } }, async (request) => {
+  const getSchema = { summary: 'One of your jobs', tags: ['jobs'], security: BEARER, params: idParams, response: { 200: jobSchema, ...errorResponses } };
+  app.get<{ Params: { id: number } }>('/:id', { schema: getSchema }, async (request) => {
     const notFound = () => new NotFoundError('job_not_found', `no job ${request.params.id} of yours`);
     const job = await ctx.store.findJob(rowIdOr404(request.params.id, notFound));
     if (!job || job.userId !== request.user!.id) throw notFound();
     return jobView(job);
   });
 
-  app.get<{ Querystring: { limit?: number } }>('/', { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200 } } } } }, async (request) => {
+  const listSchema = {
+    summary: 'Your jobs, newest first',
+    tags: ['jobs'],
+    security: BEARER,
+    querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } } },
+    response: { 200: { type: 'array', items: jobSchema }, ...errorResponses },
+  };
+  app.get<{ Querystring: { limit?: number } }>('/', { schema: listSchema }, async (request) => {
     const jobs = await ctx.store.listJobs({ userId: request.user!.id, limit: request.query.limit ?? 50 });
     return jobs.map(jobView);
   });

@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { issueLicenses, revokeLicense } from '../../licenses/service.js';
 import type { AppContext } from '../app.js';
 import { adminGuard } from '../guards.js';
+import { ADMIN_KEY, errorResponses, issuedKey, licenseView } from '../schemas.js';
 
 interface IssueBody {
   plan: string;
@@ -23,6 +24,10 @@ export const licenseRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
     '/issue',
     {
       schema: {
+        summary: 'Issue license keys',
+        tags: ['license'],
+        description: 'One key as an object, or `count` > 1 keys as an array. The key itself is shown only here.',
+        security: ADMIN_KEY,
         body: {
           type: 'object',
           required: ['plan', 'ttl_days'],
@@ -33,6 +38,7 @@ export const licenseRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
             note: { type: 'string', maxLength: 200 },
           },
         },
+        response: { 200: { anyOf: [issuedKey, { type: 'array', items: issuedKey }] }, ...errorResponses },
       },
     },
     async (request) => {
@@ -45,7 +51,16 @@ export const licenseRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
 
   app.post<{ Body: { key: string } }>(
     '/revoke',
-    { schema: { body: { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1, maxLength: 64 } } } } },
+    {
+      schema: {
+        summary: 'Revoke a license key',
+        tags: ['license'],
+        description: 'By the key itself (any spacing or case) or its numeric id.',
+        security: ADMIN_KEY,
+        body: { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1, maxLength: 64 } } },
+        response: { 200: licenseView, ...errorResponses },
+      },
+    },
     async (request) => revokeLicense(ctx.store, request.body.key, actor(request.ip)),
   );
 };

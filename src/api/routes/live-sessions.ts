@@ -7,7 +7,7 @@ import { NotFoundError } from '../../errors.js';
 import type { LiveSessionRecord } from '../../store/types.js';
 import type { AppContext } from '../app.js';
 import { userGuard } from '../guards.js';
-import { idParams, rowIdOr404 } from '../schemas.js';
+import { BEARER, errorResponses, idParams, rowIdOr404 } from '../schemas.js';
 
 const count = { type: 'integer', minimum: 0 } as const;
 
@@ -68,14 +68,17 @@ export const liveSessionRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async 
     '/sessions',
     {
       schema: {
+        summary: 'Your recorded live sessions, newest first',
+        tags: ['live'],
+        security: BEARER,
         querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 } } },
-        response: { 200: { type: 'object', required: ['sessions'], properties: { sessions: { type: 'array', items: liveSessionView } } } },
+        response: { 200: { type: 'object', required: ['sessions'], properties: { sessions: { type: 'array', items: liveSessionView } } }, ...errorResponses },
       },
     },
     async (request) => ({ sessions: (await ctx.store.listLiveSessions(request.user!.id, request.query.limit)).map(sessionView) }),
   );
 
-  app.get<{ Params: { id: number } }>('/sessions/:id', { schema: { params: idParams, response: { 200: liveSessionView } } }, async (request) => {
+  app.get<{ Params: { id: number } }>('/sessions/:id', { schema: { summary: 'One of your live sessions', tags: ['live'], security: BEARER, params: idParams, response: { 200: liveSessionView, ...errorResponses } } }, async (request) => {
     const notFound = () => new NotFoundError('live_session_not_found', `no live session ${request.params.id} of yours — list them with GET /v2/live/sessions`);
     const session = await ctx.store.findLiveSession(request.user!.id, rowIdOr404(request.params.id, notFound));
     if (!session) throw notFound();

@@ -8,6 +8,7 @@ import { parseLiveEvent } from '../../live/event.js';
 import type { LivePipeline } from '../../live/pipeline.js';
 import type { AppContext } from '../app.js';
 import { userGuard } from '../guards.js';
+import { documentOnly, liveSimulateSchema } from '../schemas.js';
 
 /** Registers `/v2/live`. */
 export function liveRoutes(pipeline: LivePipeline): FastifyPluginAsync<{ ctx: AppContext }> {
@@ -15,12 +16,8 @@ export function liveRoutes(pipeline: LivePipeline): FastifyPluginAsync<{ ctx: Ap
     app.addHook('preHandler', userGuard(ctx.accounts));
     app.post(
       '/simulate',
-      {
-        schema: {
-          body: { type: 'object' },
-          response: { 200: { type: 'object', properties: { messages: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
-        },
-      },
+      // Documented here, checked by the event parser (its codes and messages are the contract).
+      { schema: liveSimulateSchema, validatorCompiler: documentOnly },
       async (request) => ({ messages: await pipeline.process(request.user!, parseLiveEvent(request.body, { strict: true })) }),
     );
   };

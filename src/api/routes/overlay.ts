@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { packagePath } from '../../paths.js';
 import type { AppContext } from '../app.js';
+import { errorResponses } from '../schemas.js';
 
 /** The page's files, read once (they ship in the package's templates/). */
 interface OverlayFiles {
@@ -64,8 +65,10 @@ function secureHeaders(reply: FastifyReply): FastifyReply {
 /** A static text response, described for the API docs. */
 function textSchema(description: string, contentType: string, querystring?: object) {
   return {
+    summary: description,
+    tags: ['live'],
     ...(querystring ? { querystring } : {}),
-    response: { 200: { description, content: { [contentType]: { schema: { type: 'string' } } } } },
+    response: { 200: { description, content: { [contentType]: { schema: { type: 'string' } } } }, ...errorResponses },
   };
 }
 

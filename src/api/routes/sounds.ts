@@ -9,6 +9,7 @@ import { InvalidInputError, isTtopsError } from '../../errors.js';
 import { SOUND_LIMITS, fileTooLarge, type SoundService } from '../../sounds/service.js';
 import type { AppContext } from '../app.js';
 import { userGuard } from '../guards.js';
+import { BEARER, documentOnly, errorResponses } from '../schemas.js';
 
 /** Room for the multipart envelope around the file itself. */
 const ENVELOPE_BYTES = 16 * 1024;
@@ -57,7 +58,17 @@ export function soundRoutes(sounds: SoundService): FastifyPluginAsync<{ ctx: App
     await app.register(multipart, { limits: { fileSize: SOUND_LIMITS.maxBytes, files: 1, fields: 4, parts: 5, fieldSize: 1024, headerPairs: 50 } });
     app.addHook('preHandler', userGuard(ctx.accounts));
 
-    app.post('/upload', { schema: { response: { 201: soundView } } }, async (request, reply) => {
+    const uploadSchema = {
+      summary: 'Upload a sound',
+      tags: ['sounds'],
+      description: `multipart/form-data with one \`file\` field: MP3, OGG or WAV, at most ${SOUND_LIMITS.maxBytes / 1024} KB and ${SOUND_LIMITS.maxMs / 1000} s (413 beyond the size, and the connection is closed).`,
+      security: BEARER,
+      consumes: ['multipart/form-data'],
+      body: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'the audio file' } } },
+      response: { 201: soundView, ...errorResponses },
+    };
+    // The multipart stream is read by the handler (size-capped as it streams): the body schema only documents it.
+    app.post('/upload', { schema: uploadSchema, validatorCompiler: documentOnly }, async (request, reply) => {
       // Past the limit, the rest of the body is not read: answer, then drop the connection.
       const hangUp = () => {
         reply.header('connection', 'close');
@@ -80,7 +91,13 @@ export function soundRoutes(sounds: SoundService): FastifyPluginAsync<{ ctx: App
       }
     });
 
-    app.get('/list', { schema: { response: { 200: { type: 'object', properties: { sounds: { type: 'array', items: soundView } } } } } }, async (request) => ({
+    const listSchema = {
+      summary: 'Your sounds',
+      tags: ['sounds'],
+      security: BEARER,
+      response: { 200: { type: 'object', required: ['sounds'], properties: { sounds: { type: 'array', items: soundView } } }, ...errorResponses },
+    };
+    app.get('/list', { schema: listSchema }, async (request) => ({
       sounds: await sounds.list(request.user!.id),
     }));
 
@@ -88,8 +105,11 @@ export function soundRoutes(sounds: SoundService): FastifyPluginAsync<{ ctx: App
       '/delete',
       {
         schema: {
+          summary: 'Delete a sound',
+          tags: ['sounds'],
+          security: BEARER,
           body: { type: 'object', required: ['filename'], additionalProperties: false, properties: { filename: { type: 'string', minLength: 1, maxLength: 200 } } },
-          response: { 200: { type: 'object', properties: { deleted: soundView } } },
+          response: { 200: { type: 'object', required: ['deleted'], properties: { deleted: soundView } }, ...errorResponses },
         },
       },
       async (request) => ({ deleted: await sounds.delete(request.user!.id, request.body.filename) }),

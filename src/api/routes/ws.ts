@@ -11,6 +11,7 @@ import { WS_CLOSE, type ServerMessage } from '../../live/protocol.js';
 import type { UserRecord } from '../../store/types.js';
 import type { AppContext } from '../app.js';
 import { sendError } from '../errors.js';
+import { wsRouteSchema } from '../schemas.js';
 
 /** The close code for a failed authentication. */
 function closeCodeFor(error: unknown): number {
@@ -39,6 +40,7 @@ export function wsRoutes(hub: Hub, greeting: Greeting): FastifyPluginAsync<{ ctx
     app.route<{ Querystring: { token?: string } }>({
       method: 'GET',
       url: '/ws',
+      schema: wsRouteSchema,
       // A plain GET (no upgrade) gets a coded answer instead of an empty 404.
       handler: async (_request, reply) => sendError(reply, 426, 'upgrade_required', 'this is a WebSocket endpoint — connect with a WebSocket client and ?token=<access_token>'),
       wsHandler: async (socket, request) => {
