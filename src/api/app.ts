@@ -17,7 +17,7 @@ import { defaultCertFile } from '../ops/status/probes.js';
 import { refuseHostileInput } from './input-guard.js';
 import { addHostGauges, addQueueGauge, makeMetrics, recordLiveMessages, recordTtsEvent, type Metrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
-import { migrationsCheck, storeCheck, workersCheck, type ReadyCheck } from './readiness.js';
+import { catalogueCheck, migrationsCheck, storeCheck, workersCheck, type ReadyCheck } from './readiness.js';
 import { authRoutes } from './routes/auth.js';
 import { jobRoutes } from './routes/jobs.js';
 import { providerRoutes } from './routes/providers.js';
@@ -93,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accounts: new AccountService(deps.store, tokens, deps.config.passwordRounds),
     metrics: makeMetrics(),
     urls: deps.urls ?? new PublicUrls(deps.config),
-    readyChecks: [storeCheck(deps.store), migrationsCheck(deps.store), workersCheck(deps.store, deps.config.jobs.leaseMs), ...(deps.readyChecks ?? [])],
+    readyChecks: [storeCheck(deps.store), migrationsCheck(deps.store), workersCheck(deps.store, deps.config.jobs.leaseMs), catalogueCheck(deps.store), ...(deps.readyChecks ?? [])],
   };
   addQueueGauge(ctx.metrics, deps.store, deps.config.jobs.leaseMs);
   addHostGauges(ctx.metrics, {

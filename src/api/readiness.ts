@@ -2,7 +2,7 @@
  * Readiness checks for `/ready` (and `ttops healthcheck`): each returns pass/fail with
  * detail. Later parts register more (worker heartbeat freshness) without touching routes.
  */
-import type { QueueStore, StoreCore } from '../store/types.js';
+import type { ProductStore, QueueStore, StoreCore } from '../store/types.js';
 
 /** The result of one check, in the health+json style. */
 export interface CheckResult {
@@ -59,6 +59,24 @@ export function workersCheck(store: Pick<QueueStore, 'listWorkers'>, leaseMs: nu
       try {
         const fresh = (await store.listWorkers()).filter((w) => Date.now() - Date.parse(w.heartbeatAt) < 3 * leaseMs && !w.stopping);
         return fresh.length ? { status: 'pass', observedValue: fresh.length } : { status: 'warn', output: 'no worker has a fresh heartbeat — jobs will wait (start `ttops worker` or `ttops scale workers N`)', observedValue: 0 };
+      } catch (error) {
+        return { status: 'fail', output: (error as Error).message };
+      }
+    },
+  };
+}
+
+/**
+ * Some product is enabled. With none, the bot and the shop have nothing to sell: a warning
+ * (the service itself runs), never a silent empty catalogue.
+ */
+export function catalogueCheck(store: Pick<ProductStore, 'listProducts'>): ReadyCheck {
+  return {
+    name: 'catalogue',
+    async run() {
+      try {
+        const enabled = (await store.listProducts({ enabledOnly: true })).length;
+        return enabled ? { status: 'pass', observedValue: enabled } : { status: 'warn', output: 'no product is enabled — nothing can be bought (`ttops products list`, then `ttops products edit <code> --enable`)', observedValue: 0 };
       } catch (error) {
         return { status: 'fail', output: (error as Error).message };
       }

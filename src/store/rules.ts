@@ -3,7 +3,7 @@
  * outbox row is delivered by its own `notify.telegram` job, and what a refund writes to the
  * ledger. The adapters only say them in their SQL dialect, inside their transactions.
  */
-import type { Actor, LicenseRecord, NewJob } from './types.js';
+import type { Actor, LicenseRecord, NewJob, PaymentRecord, ProductPatch, ProductRecord } from './types.js';
 
 /** One `audit_log` row, ready to insert. */
 export interface AuditRow {
@@ -25,6 +25,13 @@ export const audit = {
   licenseExtended: (by: Actor, id: number, days: number) => row(by, 'license.extend', `license:${id}`, { days }),
   licenseRedeemed: (by: Actor, l: LicenseRecord, userId: number, newAccount: boolean) => row(by, 'license.redeem', `license:${l.id}`, { user_id: userId, new_account: newAccount }),
   creditsGranted: (by: Actor, userId: number, amount: number, reason: string) => row(by, 'credits.grant', `user:${userId}`, { amount, reason }),
+  productAdded: (by: Actor, p: ProductRecord) => row(by, 'product.add', `product:${p.id}`, { code: p.code, kind: p.kind, price_rub: p.priceRub, price_stars: p.priceStars }),
+  productEdited: (by: Actor, p: ProductRecord, patch: ProductPatch) => row(by, patch.enabled === false && Object.keys(patch).length === 1 ? 'product.disable' : 'product.edit', `product:${p.id}`, { code: p.code, ...patch }),
+  paymentFulfilled: (by: Actor, p: PaymentRecord) =>
+    row(by, 'payment.fulfil', `payment:${p.id}`, { provider: p.provider, product_id: p.productId, user_id: p.userId, amount: p.amount, currency: p.currency, credits: p.credits, license_id: p.licenseId }),
+  paymentRejected: (by: Actor, p: PaymentRecord) => row(by, 'payment.reject', `payment:${p.id}`, { provider: p.provider, user_id: p.userId, amount: p.amount, currency: p.currency, reason: p.rejectReason }),
+  refundRequested: (by: Actor, p: PaymentRecord) => row(by, 'payment.refund_request', `payment:${p.id}`, { provider: p.provider, user_id: p.userId }),
+  paymentRefunded: (by: Actor, p: PaymentRecord, debited: number) => row(by, 'payment.refund', `payment:${p.id}`, { provider: p.provider, user_id: p.userId, debited, license_id: p.licenseId }),
   /** Any other action (restores record themselves with their own detail). */
   other: (by: Actor, action: string, subject: string, detail: Record<string, unknown>) => row(by, action, subject, detail),
 };
@@ -47,4 +54,29 @@ export interface LedgerRow {
 export function refundRow(jobId: number, refund: { userId: number; amount: number; reason: string } | undefined): LedgerRow | undefined {
   if (!refund || refund.amount <= 0) return undefined;
   return { userId: refund.userId, delta: refund.amount, kind: 'refund', reason: refund.reason, jobId };
+}
+
+/** A ledger row tied to a payment: unique per (payment, kind), so each is written at most once. */
+export interface PaymentLedgerRow {
+  userId: number;
+  delta: number;
+  kind: 'purchase' | 'payment_refund';
+  reason: string;
+  paymentId: number;
+}
+
+/** The credits a fulfilled payment adds; nothing for a license or a rejected payment. */
+export function purchaseRow(p: PaymentRecord): PaymentLedgerRow | undefined {
+  if (p.userId === null || p.credits <= 0 || p.status === 'rejected') return undefined;
+  return { userId: p.userId, delta: p.credits, kind: 'purchase', reason: `${p.provider} payment ${p.id}`, paymentId: p.id };
+}
+
+/**
+ * What a refunded payment takes back: all the credits it granted, even when the buyer has
+ * spent some and the balance goes below zero — the money went back, so the ledger says so,
+ * and a negative balance blocks new orders until topped up.
+ */
+export function paymentRefundRow(p: PaymentRecord): PaymentLedgerRow | undefined {
+  const purchase = purchaseRow(p);
+  return purchase && { ...purchase, delta: -purchase.delta, kind: 'payment_refund', reason: `refund of ${p.provider} payment ${p.id}` };
 }

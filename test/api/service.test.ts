@@ -1,6 +1,7 @@
 /** Service endpoints: health, readiness with per-check detail, metrics. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { listMigrationFiles } from '../../src/store/migration-files.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { sqliteEngine, type TestEngine } from '../helpers/engines.js';
 
@@ -38,7 +39,8 @@ test('/ready passes when migrated and answers 503 naming the pending migration o
   assert.match(String(pending.headers['content-type']), /^application\/health\+json/);
   assert.equal(pending.json().status, 'fail');
   assert.equal(pending.json().checks.migrations.status, 'fail');
-  assert.deepEqual(pending.json().checks.migrations.observedValue, ['0003_lean_claims', '0004_claim_plan', '0005_streamers']);
+  // The three newest steps, whatever they are called (later migrations must not break this test).
+  assert.deepEqual(pending.json().checks.migrations.observedValue, listMigrationFiles('sqlite').slice(-3).map((m) => m.name));
   await t.store.migrateUp();
 });
 

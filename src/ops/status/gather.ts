@@ -30,6 +30,8 @@ export interface StatusReport {
   workers: { configured: Part<number[]>; alive: Part<number>; alive_outside_systemd: Part<number> };
   queue: Part<Record<JobStatus, number>>;
   licenses: Part<Record<'active' | 'redeemed' | 'revoked' | 'expired', number>>;
+  /** Products on sale; `enabled: 0` is a warning (nothing can be bought). */
+  catalogue: Part<{ enabled: number; total: number }>;
   /** null when there is no backup yet. */
   backup: Part<BackupInfo | null>;
   certificate: Part<CertificateInfo>;
@@ -59,13 +61,14 @@ export function isUnknown(part: unknown): part is Unknown {
 export async function gatherStatus(config: Config, store: Store, options: StatusOptions = {}): Promise<StatusReport> {
   const now = options.now ?? new Date();
   const systemd = systemdUsable(config, options.systemdMarker);
-  const [migrations, services, units, workers, queue, licenses] = await Promise.all([
+  const [migrations, services, units, workers, queue, licenses, catalogue] = await Promise.all([
     settle(migrationState(store)),
     systemd ? settle(serviceStates(config)) : unknown(NO_SYSTEMD),
     systemd ? settle(readWorkerUnits(config)) : unknown(NO_SYSTEMD),
     settle(store.listWorkers()),
     settle(store.queueCounts()),
     settle(licenseCounts(store, now)),
+    settle(catalogueCounts(store)),
   ]);
   const rows = isUnknown(workers) ? undefined : planWorkerView(isUnknown(units) ? [] : units, workers, config.jobs.leaseMs, now);
   const summary = rows ? summarizeWorkers(rows) : undefined;
@@ -82,6 +85,7 @@ export async function gatherStatus(config: Config, store: Store, options: Status
     },
     queue,
     licenses,
+    catalogue,
     backup: attempt(() => lastBackup(config.backupDir, now)),
     certificate: certificate(config, options.certFile, now),
     disk: [...new Set([config.home, config.backupDir])].map((dir) => attempt(() => diskInfo(dir))),
@@ -102,6 +106,11 @@ async function licenseCounts(store: Store, now: Date): Promise<Record<'active' |
   const counts = { active: 0, redeemed: 0, revoked: 0, expired: 0 };
   for (const view of await listLicenses(store, undefined, now)) counts[view.status] += 1;
   return counts;
+}
+
+async function catalogueCounts(store: Store): Promise<{ enabled: number; total: number }> {
+  const products = await store.listProducts();
+  return { enabled: products.filter((p) => p.enabled).length, total: products.length };
 }
 
 function certificate(config: Config, certFile: string | undefined, now: Date): Part<CertificateInfo> {

@@ -12,6 +12,7 @@ export function renderStatus(r: StatusReport, paint: Paint = PLAIN): string {
     ['workers', workersLine(r)],
     ['queue', part(r.queue, (q) => Object.entries(q).map(([status, n]) => `${status} ${n}`).join(' · '))],
     ['licenses', part(r.licenses, (l) => Object.entries(l).map(([status, n]) => `${status} ${n}`).join(' · '))],
+    ['catalogue', part(r.catalogue, (c) => (c.enabled ? `${c.enabled} of ${c.total} products enabled` : `${paint.warn('no product enabled')} (${c.total} disabled) — nothing can be bought: \`ttops products edit <code> --enable\``))],
     ['backup', part(r.backup, (b) => (b ? `${b.id}, ${age(b.age_s)} ago (${b.created_at})` : `${paint.warn('none yet')} — run \`ttops backup create\``))],
     ['certificate', part(r.certificate, (c) => `${c.days_left} days left (until ${c.valid_to})${c.level === 'ok' ? '' : ` — ${state(c.level)}: renew with certbot`}`)],
     ['disk', r.disk.map((d) => part(d, (x) => `${x.path} ${bytes(x.free_bytes)} free of ${bytes(x.total_bytes)} (${x.free_percent}%)`)).join(' · ')],

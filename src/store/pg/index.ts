@@ -4,11 +4,12 @@
  */
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import type { Actor, LiveEventInput, LiveSessionTotals, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, NewSound, OutboxRecord, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
 import * as live from './live.js';
+import * as billing from './billing.js';
 import { PgBus } from './bus.js';
 import { listenForJobs } from './listen.js';
 import { makePool, rethrow } from './db.js';
@@ -276,5 +277,53 @@ export class PgStore implements Store {
 
   async releaseLiveLease(userId: number, holder: string) {
     return live.releaseLiveLease(this.pool, userId, holder);
+  }
+
+  async listProducts(filter?: { enabledOnly?: boolean }) {
+    return billing.listProducts(this.pool, filter);
+  }
+
+  async findProduct(id: number) {
+    return billing.findProduct(this.pool, id);
+  }
+
+  async findProductByCode(code: string) {
+    return billing.findProductByCode(this.pool, code);
+  }
+
+  async addProduct(product: NewProduct, by: Actor) {
+    return billing.addProduct(this.pool, product, by);
+  }
+
+  async updateProduct(id: number, patch: ProductPatch, by: Actor) {
+    return billing.updateProduct(this.pool, id, patch, by);
+  }
+
+  async recordPayment(input: PaymentInput) {
+    return billing.recordPayment(this.pool, input);
+  }
+
+  async findPayment(provider: string, providerPaymentId: string) {
+    return billing.findPayment(this.pool, provider, providerPaymentId);
+  }
+
+  async listPayments(filter: { status?: PaymentStatus; limit?: number }) {
+    return billing.listPayments(this.pool, filter);
+  }
+
+  async markKeySent(paymentId: number) {
+    await billing.markKeySent(this.pool, paymentId);
+  }
+
+  async requestRefund(provider: string, providerPaymentId: string, by: Actor) {
+    return billing.requestRefund(this.pool, provider, providerPaymentId, by);
+  }
+
+  async failRefund(provider: string, providerPaymentId: string, error: string) {
+    await billing.failRefund(this.pool, provider, providerPaymentId, error);
+  }
+
+  async completeRefund(provider: string, providerPaymentId: string, by: Actor) {
+    return billing.completeRefund(this.pool, provider, providerPaymentId, by);
   }
 }

@@ -3,11 +3,12 @@
  * synchronous and fast; the Store interface is async so both adapters look the same.
  */
 import { NotFoundError } from '../../errors.js';
-import type { Actor, LiveEventInput, LiveSessionTotals, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInput, NewSound, OutboxRecord, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
 import * as live from './live.js';
+import * as billing from './billing.js';
 import { SqliteBus } from './bus.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './migrate.js';
@@ -273,5 +274,53 @@ export class SqliteStore implements Store {
 
   async releaseLiveLease(userId: number, holder: string) {
     return live.releaseLiveLease(this.db, userId, holder);
+  }
+
+  async listProducts(filter?: { enabledOnly?: boolean }) {
+    return billing.listProducts(this.db, filter);
+  }
+
+  async findProduct(id: number) {
+    return billing.findProduct(this.db, id);
+  }
+
+  async findProductByCode(code: string) {
+    return billing.findProductByCode(this.db, code);
+  }
+
+  async addProduct(product: NewProduct, by: Actor) {
+    return billing.addProduct(this.db, product, by);
+  }
+
+  async updateProduct(id: number, patch: ProductPatch, by: Actor) {
+    return billing.updateProduct(this.db, id, patch, by);
+  }
+
+  async recordPayment(input: PaymentInput) {
+    return billing.recordPayment(this.db, input);
+  }
+
+  async findPayment(provider: string, providerPaymentId: string) {
+    return billing.findPayment(this.db, provider, providerPaymentId);
+  }
+
+  async listPayments(filter: { status?: PaymentStatus; limit?: number }) {
+    return billing.listPayments(this.db, filter);
+  }
+
+  async markKeySent(paymentId: number) {
+    billing.markKeySent(this.db, paymentId);
+  }
+
+  async requestRefund(provider: string, providerPaymentId: string, by: Actor) {
+    return billing.requestRefund(this.db, provider, providerPaymentId, by);
+  }
+
+  async failRefund(provider: string, providerPaymentId: string, error: string) {
+    billing.failRefund(this.db, provider, providerPaymentId, error);
+  }
+
+  async completeRefund(provider: string, providerPaymentId: string, by: Actor) {
+    return billing.completeRefund(this.db, provider, providerPaymentId, by);
   }
 }
