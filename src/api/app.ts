@@ -33,6 +33,7 @@ import { triggerRoutes } from './routes/triggers.js';
 import { wsRoutes } from './routes/ws.js';
 import { liveRoutes } from './routes/live.js';
 import { overlayRoutes } from './routes/overlay.js';
+import { telegramRoutes, type TelegramWebhook } from './routes/telegram.js';
 import { LivePipeline } from '../live/pipeline.js';
 import { parseBannedWords } from '../tts/clean.js';
 import { makeTts } from '../tts/make.js';
@@ -51,6 +52,8 @@ export interface AppDeps {
   events?: Events;
   /** Public URLs, when `serve` learns them only once listening; from the configuration by default. */
   urls?: PublicUrls;
+  /** The bot in webhook mode: its route is registered (polling and no bot: not). */
+  telegramWebhook?: TelegramWebhook;
 }
 
 /** Everything route plugins share. */
@@ -138,5 +141,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(wsRoutes(hub, () => [{ type: 'status', status: 'offline' }]), { ctx, prefix: '/v2' });
   await app.register(liveRoutes(pipeline), { ctx, prefix: '/v2/live' });
   await app.register(overlayRoutes, { ctx });
+  if (deps.telegramWebhook) await app.register(telegramRoutes(deps.telegramWebhook), { ctx, prefix: '/v2/telegram' });
   return app;
 }

@@ -8,6 +8,7 @@ import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInpu
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
+import * as bot from './bot.js';
 import { PgBus } from './bus.js';
 import { listenForJobs } from './listen.js';
 import { makePool, rethrow } from './db.js';
@@ -235,5 +236,21 @@ export class PgStore implements Store {
 
   async deleteTrigger(userId: number, id: number) {
     return streamers.deleteTrigger(this.pool, userId, id);
+  }
+
+  async readBotSession(key: string) {
+    return bot.readBotSession(this.pool, key);
+  }
+
+  async writeBotSession(key: string, value: string) {
+    await bot.writeBotSession(this.pool, key, value);
+  }
+
+  async deleteBotSession(key: string) {
+    await bot.deleteBotSession(this.pool, key);
+  }
+
+  async claimBotUpdate(updateId: number, keepMs: number) {
+    return bot.claimBotUpdate(this.pool, updateId, keepMs);
   }
 }

@@ -7,6 +7,7 @@ import type { Actor, JobTransition, LicenseStatus, NewJob, NewLicense, OrderInpu
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
+import * as bot from './bot.js';
 import { SqliteBus } from './bus.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './migrate.js';
@@ -232,5 +233,21 @@ export class SqliteStore implements Store {
 
   async deleteTrigger(userId: number, id: number) {
     return streamers.deleteTrigger(this.db, userId, id);
+  }
+
+  async readBotSession(key: string) {
+    return bot.readBotSession(this.db, key);
+  }
+
+  async writeBotSession(key: string, value: string) {
+    bot.writeBotSession(this.db, key, value);
+  }
+
+  async deleteBotSession(key: string) {
+    bot.deleteBotSession(this.db, key);
+  }
+
+  async claimBotUpdate(updateId: number, keepMs: number) {
+    return bot.claimBotUpdate(this.db, updateId, keepMs);
   }
 }
