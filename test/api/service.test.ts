@@ -38,7 +38,7 @@ test('/ready passes when migrated and answers 503 naming the pending migration o
   assert.match(String(pending.headers['content-type']), /^application\/health\+json/);
   assert.equal(pending.json().status, 'fail');
   assert.equal(pending.json().checks.migrations.status, 'fail');
-  assert.deepEqual(pending.json().checks.migrations.observedValue, ['0003_lean_claims', '0004_claim_plan', '0005_streamers']);
+  assert.deepEqual(pending.json().checks.migrations.observedValue, ['0004_claim_plan', '0005_streamers', '0006_bot']);
   await t.store.migrateUp();
 });
 
