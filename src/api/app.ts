@@ -34,6 +34,7 @@ import { triggerRoutes } from './routes/triggers.js';
 import { wsRoutes } from './routes/ws.js';
 import { liveRoutes } from './routes/live.js';
 import { overlayRoutes } from './routes/overlay.js';
+import { telegramRoutes, type TelegramWebhook } from './routes/telegram.js';
 import { LivePipeline } from '../live/pipeline.js';
 import { LiveSessions } from '../live/sessions.js';
 import { RecorderRegistry } from '../live/sessions-recorder.js';
@@ -58,6 +59,8 @@ export interface AppDeps {
   urls?: PublicUrls;
   /** The upstream live source; from LIVE_SOURCE by default (tests pass a stub). */
   liveSource?: () => Promise<ConfiguredSource>;
+  /** The bot in webhook mode: its route is registered (polling and no bot: not). */
+  telegramWebhook?: TelegramWebhook;
 }
 
 /** Everything route plugins share. */
@@ -176,5 +179,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(liveRoutes(pipeline), { ctx, prefix: '/v2/live' });
   await app.register(liveSessionRoutes, { ctx, prefix: '/v2/live' });
   await app.register(overlayRoutes, { ctx });
+  if (deps.telegramWebhook) await app.register(telegramRoutes(deps.telegramWebhook), { ctx, prefix: '/v2/telegram' });
   return app;
 }

@@ -11,6 +11,7 @@ import type { GlobalOptions, Io } from './io.js';
 
 import { register as registerBackup } from './register/backup.js';
 import { register as registerBilling } from './register/billing.js';
+import { register as registerBot } from './register/bot.js';
 import { register as registerDeploy } from './register/deploy.js';
 import { int } from './register/int.js';
 import { register as registerJobs } from './register/jobs.js';
@@ -59,7 +60,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--host <host>', 'address to listen on (default HOST or 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default PORT or 8000)', int(0, 65535))
     .option('--workers <n>', 'job loops run in this process (dev default 1, prod default 0; units pass 0)', int(0, 64))
-    .action(action(async (g, o: { host?: string; port?: number; workers?: number }) => (await import('./commands/serve.js')).runServe(io, g, o)));
+    .option('--no-bot', 'do not run the Telegram bot even when TELEGRAM_BOT_TOKEN is set')
+    .action(action(async (g, o: { host?: string; port?: number; workers?: number; bot: boolean }) => (await import('./commands/serve.js')).runServe(io, g, o)));
 
   program
     .command('config')
@@ -111,6 +113,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--days <n>', 'days to add', int(1, 3650))
     .action(action(async (g, ref: string, o: { days: number }) => (await import('./commands/license.js')).runLicenseExtend(io, g, ref, o)));
 
-  for (const register of [registerJobs, registerDeploy, registerOps, registerBackup, registerLive, registerBilling]) register(program, io, action);
+  for (const register of [registerJobs, registerDeploy, registerOps, registerBackup, registerLive, registerBilling, registerBot]) register(program, io, action);
   return program;
 }

@@ -126,7 +126,7 @@ function toConfig(v: SettingValues, given: Record<string, unknown>, ctx: { cwd: 
     jwtTtlDays: v.JWT_TTL_DAYS,
     authRateLimit: v.AUTH_RATE_LIMIT,
     passwordRounds: v.PASSWORD_ROUNDS,
-    telegram: { botToken: v.TELEGRAM_BOT_TOKEN, apiRoot: stripSlash(v.TELEGRAM_API_ROOT), webhookSecret: v.TELEGRAM_WEBHOOK_SECRET, adminChatId: v.ADMIN_CHAT_ID },
+    telegram: { botToken: v.TELEGRAM_BOT_TOKEN, apiRoot: stripSlash(v.TELEGRAM_API_ROOT), webhookSecret: v.TELEGRAM_WEBHOOK_SECRET, adminChatId: v.ADMIN_CHAT_ID, mode: v.TELEGRAM_MODE },
     kie: { apiKeys: v.KIE_API_KEYS ?? [], baseUrl: stripSlash(v.KIE_BASE_URL) },
     openai: { apiKey: v.OPENAI_API_KEY, baseUrl: stripSlash(v.OPENAI_BASE_URL) },
     videoCostCredits: v.VIDEO_COST_CREDITS,

@@ -46,6 +46,7 @@ export const SETTINGS = [
   setting('TELEGRAM_BOT_TOKEN', z.string().regex(/^\d+:[\w-]+$/, 'looks like 123456:ABC-def').optional(), 'unset → bot off', 'Telegram bot token', { secret: true }),
   setting('TELEGRAM_API_ROOT', url.default('https://api.telegram.org'), 'https://api.telegram.org', 'Bot API base URL (a local fake in tests)'),
   setting('TELEGRAM_WEBHOOK_SECRET', z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, '1–256 of A-Z a-z 0-9 _ -').optional(), 'unset', 'secret_token Telegram sends with webhook updates', { secret: true }),
+  setting('TELEGRAM_MODE', z.enum(['auto', 'webhook', 'polling']).default('auto'), 'auto', 'how the bot gets updates: `auto` = webhook when SERVER_HOST is https, long polling otherwise'),
   setting('ADMIN_CHAT_ID', z.string().regex(/^-?\d+$/, 'a numeric chat id').optional(), 'unset', 'Telegram chat that receives admin alerts'),
   setting('KIE_API_KEYS', commaList.optional(), 'unset', 'comma list of generation provider keys, rotated', { secret: true }),
   setting('KIE_BASE_URL', url.default('https://api.kie.ai'), 'https://api.kie.ai', 'generation provider base URL'),

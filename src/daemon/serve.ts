@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { buildApp } from '../api/app.js';
+import { prepareServeBot } from '../bot/serve-bot.js';
 import type { Config } from '../config/load.js';
 import type { ResolvedSecrets } from '../config/secrets.js';
 import { ConflictError } from '../errors.js';
@@ -25,6 +26,8 @@ export interface ServeOptions {
   port: number;
   /** In-process job loops (deployed units pass 0 and run ttops-worker@N beside it). */
   workers: number;
+  /** False runs no Telegram bot even with a token (`serve --no-bot`). */
+  bot?: boolean;
 }
 
 /** A running daemon: stop it through its lifecycle. */
@@ -51,7 +54,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     const events = new Events();
     lifecycle.add('bus', await events.connect(store.bus));
     const urls = new PublicUrls(config);
-    const app = await buildApp({ config, store, secrets: options.secrets, logger, events, urls });
+    const bot = options.bot === false ? undefined : prepareServeBot({ config, store, logger, urls });
+    const app = await buildApp({ config, store, secrets: options.secrets, logger, events, urls, telegramWebhook: bot?.webhook });
     lifecycle.add('http', () => app.close());
     await app.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new ConflictError('port_in_use', `port ${port} on ${host} is in use — stop the other process or pass --port`, { cause: error });
@@ -66,8 +70,13 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     for (const worker of workers) lifecycle.add(`worker ${worker.id}`, () => worker.stop(10_000));
     // Raw live events past their retention: a job per hour, whichever process enqueues it first.
     lifecycle.add('live prune', scheduleLivePrune(store, (error) => logger.warn({ err: error }, 'could not schedule the live event prune')));
+    // Last in, first out: no new updates, the ones in hand finish, then the rest stops.
+    if (bot) {
+      const running = bot.start();
+      lifecycle.add('bot', () => running.stop(10_000));
+    }
     const where = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-    return { lifecycle, urls, banner: `ttops serve listening on ${where} (${store.engine}, ${config.env}, ${options.workers} in-process worker(s))` };
+    return { lifecycle, urls, banner: `ttops serve listening on ${where} (${store.engine}, ${config.env}, ${options.workers} in-process worker(s), bot ${bot ? bot.mode : 'off'})` };
   } catch (error) {
     await lifecycle.shutdown();
     throw error;

@@ -362,8 +362,22 @@ export interface TriggerStore {
   deleteTrigger(userId: number, id: number): Promise<boolean>;
 }
 
+/** The Telegram bot's own state: conversation state by key, and the updates already handled. */
+export interface BotStore {
+  /** The value stored under `key` (conversation state, a chosen language); undefined when none. */
+  readBotSession(key: string): Promise<string | undefined>;
+  writeBotSession(key: string, value: string): Promise<void>;
+  deleteBotSession(key: string): Promise<void>;
+  /**
+   * Records that an update is being handled; false when it was recorded before (Telegram
+   * delivered it again), so handlers with side effects run once. Rows older than
+   * `keepMs` are dropped on the way.
+   */
+  claimBotUpdate(updateId: number, keepMs: number): Promise<boolean>;
+}
+
 /**
  * The whole store, as daemons open it. Services take only the parts they use
  * (`AccountStore`, `QueueStore`, …), so a part can be read and tested on its own.
  */
-export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore, LiveStore, ProductStore, PaymentStore {}
+export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore, LiveStore, ProductStore, PaymentStore, BotStore {}

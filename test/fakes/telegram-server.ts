@@ -5,6 +5,10 @@
  * `{ok:true,result}` / `{ok:false,error_code,description,parameters}`, records every call,
  * and can fail, hang (never answer) or reset per method. After `close()` connections are
  * refused.
+ *
+ * It also keeps a webhook (setWebhook / getWebhookInfo / deleteWebhook) that `postWebhook`
+ * delivers to with the registered secret, and serves files at `/file/bot<token>/<path>`
+ * (`getFile` paths; bytes set with `setFile`, else a small deterministic JPEG-like blob).
  */
 import type http from 'node:http';
 import { parseRequestBody, readBody, sendJson, startHttpServer, type StartedServer } from './http.js';
@@ -70,6 +74,14 @@ export interface FakeTelegramServer extends StartedServer {
   pushUpdate(update: Record<string, unknown>): Record<string, unknown>;
   /** Requests being held open by `hang`. */
   hanging(): number;
+  /** What setWebhook registered (url empty when none). */
+  webhook: { url: string; secret_token?: string; allowed_updates?: string[] };
+  /** POSTs an update to the registered webhook (or `url`) with its secret (or `secret`); resolves with the HTTP status. */
+  postWebhook(update: Record<string, unknown>, options?: { url?: string; secret?: string | null }): Promise<{ status: number; body: string }>;
+  /** The bytes `/file/bot<token>/<path>` serves for a file_id. */
+  setFile(fileId: string, bytes: Buffer): void;
+  /** Downloads served so far, by file path. */
+  downloads: string[];
 }
 
 /** Starts the fake Bot API. */
@@ -86,6 +98,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const held = new Set<http.ServerResponse>();
   let nextMessageId = 1000;
   let nextUpdateId = 1;
+  const webhook: FakeTelegramServer['webhook'] = { url: '' };
+  const files = new Map<string, Buffer>();
+  const downloads: string[] = [];
+  const fileBytes = (fileId: string): Buffer => files.get(fileId) ?? Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(`fake photo ${fileId}`), Buffer.from([0xff, 0xd9])]);
 
   const message = (p: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> => {
     const chatId = Number(p.chat_id);
@@ -93,9 +109,25 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   };
   const methods = new Map<string, FakeTelegramMethod>([
     ['getMe', () => ({ ...botUser, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false })],
-    ['setWebhook', () => true],
-    ['deleteWebhook', () => true],
-    ['getWebhookInfo', () => ({ url: '', has_custom_certificate: false, pending_update_count: updates.length })],
+    [
+      'setWebhook',
+      (p) => {
+        webhook.url = String(p.url ?? '');
+        webhook.secret_token = p.secret_token === undefined ? undefined : String(p.secret_token);
+        webhook.allowed_updates = listOf(p.allowed_updates);
+        return true;
+      },
+    ],
+    [
+      'deleteWebhook',
+      () => {
+        webhook.url = '';
+        webhook.secret_token = undefined;
+        webhook.allowed_updates = undefined;
+        return true;
+      },
+    ],
+    ['getWebhookInfo', () => ({ url: webhook.url, has_custom_certificate: false, pending_update_count: updates.length, ...(webhook.allowed_updates ? { allowed_updates: webhook.allowed_updates } : {}) })],
     ['setMyCommands', () => true],
     ['sendChatAction', () => true],
     ['answerCallbackQuery', () => true],
@@ -107,7 +139,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     ['sendPhoto', (p) => message(p, { photo: [{ file_id: `PH_${nextMessageId}`, file_unique_id: `uph${nextMessageId}`, width: 90, height: 90 }], caption: p.caption })],
     ['sendVideo', (p) => message(p, { video: { file_id: `VID_${nextMessageId}`, file_unique_id: `uv${nextMessageId}`, width: 720, height: 1280, duration: 10 }, caption: p.caption })],
     ['sendInvoice', (p) => message(p, { invoice: { title: p.title, description: p.description, start_parameter: '', currency: p.currency, total_amount: firstPrice(p.prices) } })],
-    ['getFile', (p) => ({ file_id: p.file_id, file_unique_id: `u_${String(p.file_id)}`, file_size: 10, file_path: `photos/${String(p.file_id)}.jpg` })],
+    ['getFile', (p) => ({ file_id: p.file_id, file_unique_id: `u_${String(p.file_id)}`, file_size: fileBytes(String(p.file_id)).length, file_path: `photos/${String(p.file_id)}.jpg` })],
   ]);
 
   function takeFailure(method: string): FakeTelegramFailure | undefined {
@@ -141,6 +173,13 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const raw = await readBody(req);
+    const download = /^\/file\/bot([^/]+)\/photos\/([^/]+)\.jpg$/.exec(url.pathname);
+    if (download) {
+      if (download[1] !== token) return sendJson(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+      downloads.push(url.pathname.slice(`/file/bot${token}/`.length));
+      res.writeHead(200, { 'content-type': 'image/jpeg' });
+      return void res.end(fileBytes(decodeURIComponent(download[2])));
+    }
     const route = /^\/bot([^/]+)\/(?:test\/)?([A-Za-z]+)$/.exec(url.pathname);
     if (!route) return sendJson(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     if (route[1] !== token) return sendJson(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
@@ -205,7 +244,26 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       return withId;
     },
     hanging: () => held.size,
+    webhook,
+    async postWebhook(update, options = {}) {
+      const target = options.url ?? webhook.url;
+      if (!target) throw new Error('no webhook is set');
+      const secret = options.secret === undefined ? webhook.secret_token : options.secret;
+      const withId = { update_id: update.update_id ?? nextUpdateId++, ...update };
+      const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) }, body: JSON.stringify(withId) });
+      return { status: response.status, body: await response.text() };
+    },
+    setFile(fileId, bytes) {
+      files.set(fileId, bytes);
+    },
+    downloads,
   };
+}
+
+function listOf(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return Array.isArray(list) ? list.map(String) : undefined;
 }
 
 function firstPrice(prices: unknown): unknown {

@@ -13,6 +13,8 @@ export interface ServeFlags {
   port?: number;
   /** In-process job loops; default 1 in dev, 0 in prod (units run ttops-worker@N). */
   workers?: number;
+  /** False with `--no-bot`. */
+  bot?: boolean;
 }
 
 /** Serves until a signal; returns the daemon's exit code. */
@@ -26,6 +28,7 @@ export async function runServe(io: Io, globals: GlobalOptions, flags: ServeFlags
     host: flags.host ?? config.host,
     port: flags.port ?? config.port,
     workers: flags.workers ?? (config.env === 'dev' ? 1 : 0),
+    bot: flags.bot,
   });
   const stopped = running.lifecycle.untilSignal(process, 30_000, (signal) => logger.info({ signal }, 'shutting down'));
   // Announce only once the signal handlers are in place (see worker.ts).

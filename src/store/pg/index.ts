@@ -10,6 +10,7 @@ import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
 import * as live from './live.js';
 import * as billing from './billing.js';
+import * as bot from './bot.js';
 import { PgBus } from './bus.js';
 import { listenForJobs } from './listen.js';
 import { makePool, rethrow } from './db.js';
@@ -325,5 +326,21 @@ export class PgStore implements Store {
 
   async completeRefund(provider: string, providerPaymentId: string, by: Actor) {
     return billing.completeRefund(this.pool, provider, providerPaymentId, by);
+  }
+
+  async readBotSession(key: string) {
+    return bot.readBotSession(this.pool, key);
+  }
+
+  async writeBotSession(key: string, value: string) {
+    await bot.writeBotSession(this.pool, key, value);
+  }
+
+  async deleteBotSession(key: string) {
+    await bot.deleteBotSession(this.pool, key);
+  }
+
+  async claimBotUpdate(updateId: number, keepMs: number) {
+    return bot.claimBotUpdate(this.pool, updateId, keepMs);
   }
 }

@@ -9,6 +9,7 @@ import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
 import * as live from './live.js';
 import * as billing from './billing.js';
+import * as bot from './bot.js';
 import { SqliteBus } from './bus.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './migrate.js';
@@ -322,5 +323,21 @@ export class SqliteStore implements Store {
 
   async completeRefund(provider: string, providerPaymentId: string, by: Actor) {
     return billing.completeRefund(this.db, provider, providerPaymentId, by);
+  }
+
+  async readBotSession(key: string) {
+    return bot.readBotSession(this.db, key);
+  }
+
+  async writeBotSession(key: string, value: string) {
+    bot.writeBotSession(this.db, key, value);
+  }
+
+  async deleteBotSession(key: string) {
+    bot.deleteBotSession(this.db, key);
+  }
+
+  async claimBotUpdate(updateId: number, keepMs: number) {
+    return bot.claimBotUpdate(this.db, updateId, keepMs);
   }
 }

@@ -1,0 +1,41 @@
+/** The bot's context type and what its features need from the outside. */
+import type { ConversationFlavor } from '@grammyjs/conversations';
+import type { Context } from 'grammy';
+import type { Logger } from 'pino';
+import type { AccountStore, BotStore, LedgerStore, QueueStore } from '../store/types.js';
+import type { Lang } from './texts.js';
+
+/** What the bot adds to every update's context: the language to answer in. */
+export interface BotFlavor {
+  lang: Lang;
+}
+
+/** The context outside conversations. */
+export type BotContext = ConversationFlavor<Context & BotFlavor>;
+
+/** Called by the «Пополнить баланс» button and /buy; billing plugs its Stars checkout in here. */
+export type TopUpHook = (ctx: BotContext) => Promise<void>;
+
+/** The store parts the bot uses. */
+export type BotStoreParts = BotStore & AccountStore & LedgerStore & Pick<QueueStore, 'listJobs' | 'findJob'>;
+
+/** Everything `makeBot` needs. */
+export interface BotDeps {
+  token: string;
+  /** Bot API base URL without a trailing slash (TELEGRAM_API_ROOT). */
+  apiRoot: string;
+  store: BotStoreParts;
+  logger?: Logger;
+  /** Skips `getMe` (tests, and a faster first update). */
+  botInfo?: import('grammy/types').UserFromGetMe;
+  /** Credits one video costs (VIDEO_COST_CREDITS). */
+  videoCost: number;
+  /** Where product photos are kept: `<mediaDir>/static/photos`. */
+  mediaDir: string;
+  /** The public base URL of `static/`, read at use (it may be known only once `serve` listens). */
+  mediaBaseUrl: () => string;
+  /** Billing's checkout; until it lands the button answers with a "coming soon" text. */
+  topUp?: TopUpHook;
+  /** Per Bot API call deadline (default 60 s; grammY's own default is 500 s). */
+  timeoutSeconds?: number;
+}
