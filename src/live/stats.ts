@@ -10,14 +10,7 @@ import type { StatsDelta } from './engine.js';
 export const TOP_GIFTERS = 10;
 
 /** Running totals of one session, with every gifter's diamonds (only the top ones are stored). */
-export interface SessionStats {
-  peakViewers: number;
-  gifts: number;
-  diamonds: number;
-  likes: number;
-  follows: number;
-  shares: number;
-  joins: number;
+export interface SessionStats extends Omit<LiveSessionTotals, 'topGifters'> {
   /** Gifter key (TikTok user id, else @handle) → their running total. */
   gifters: Map<string, TopGifter>;
 }

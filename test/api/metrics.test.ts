@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { makeMetrics, recordTtsEvent } from '../../src/api/metrics.js';
 import { TtsCache } from '../../src/tts/cache.js';
-import { makeStreamer, makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeListeningApp, makeStreamer, type TestApp } from '../helpers/app.js';
 import { sqliteEngine, tempDir, type TestEngine } from '../helpers/engines.js';
 
 let engine: TestEngine;
@@ -20,11 +20,9 @@ let base = '';
 
 before(async () => {
   engine = await sqliteEngine();
-  t = await makeTestApp(engine, { TTS_ENGINE: 'espeak' });
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = t.app.server.address() as { port: number };
-  base = `http://127.0.0.1:${port}`;
-  t.urls.bindTo('127.0.0.1', port);
+  const listening = await makeListeningApp(engine, { TTS_ENGINE: 'espeak' });
+  t = listening;
+  base = listening.base;
 });
 after(async () => {
   await t.close();

@@ -53,3 +53,12 @@ export async function makeStreamer(t: TestApp, username: string): Promise<{ toke
   const me = await t.app.inject({ method: 'GET', url: '/v2/auth/me', headers: { authorization: `Bearer ${token}` } });
   return { token, userId: me.json().id as number, auth: { authorization: `Bearer ${token}` } };
 }
+
+/** Builds the app like `makeTestApp` and listens on a free loopback port, URLs following it (as `serve --port 0` does). */
+export async function makeListeningApp(engine: TestEngine, env: Record<string, string> = {}): Promise<TestApp & { base: string }> {
+  const t = await makeTestApp(engine, env);
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = t.app.server.address() as { port: number };
+  t.urls.bindTo('127.0.0.1', port);
+  return { ...t, base: `http://127.0.0.1:${port}` };
+}

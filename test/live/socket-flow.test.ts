@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { WS_CLOSE } from '../../src/live/protocol.js';
 import { protocolValidators } from '../helpers/protocol.js';
-import { makeStreamer, makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeListeningApp, makeStreamer, type TestApp } from '../helpers/app.js';
 import { makeAudioFixtures, multipartBody, type AudioFixtures } from '../helpers/audio.js';
 import { sqliteEngine, type TestEngine } from '../helpers/engines.js';
 
@@ -44,12 +44,9 @@ async function waitFor(messages: Record<string, unknown>[], pred: (m: Record<str
 before(async () => {
   audio = makeAudioFixtures();
   engine = await sqliteEngine();
-  t = await makeTestApp(engine, { TTS_ENGINE: 'espeak' });
-  await t.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = t.app.server.address() as { port: number };
-  base = `http://127.0.0.1:${port}`;
-  // As `serve --port 0` does: the public URLs follow the bound port.
-  t.urls.bindTo('127.0.0.1', port);
+  const listening = await makeListeningApp(engine, { TTS_ENGINE: 'espeak' });
+  t = listening;
+  base = listening.base;
 });
 after(async () => {
   await t.close();
