@@ -127,6 +127,10 @@ function toConfig(v: SettingValues, given: Record<string, unknown>, ctx: { cwd: 
     authRateLimit: v.AUTH_RATE_LIMIT,
     passwordRounds: v.PASSWORD_ROUNDS,
     telegram: { botToken: v.TELEGRAM_BOT_TOKEN, apiRoot: stripSlash(v.TELEGRAM_API_ROOT), webhookSecret: v.TELEGRAM_WEBHOOK_SECRET, adminChatId: v.ADMIN_CHAT_ID, mode: v.TELEGRAM_MODE },
+    /** Admin alerts: the same alert at most once per window. */
+    alerts: { windowMs: v.ALERT_WINDOW_MINUTES * 60_000 },
+    /** User reminders: the balance below which a fall is reminded. */
+    reminders: { lowBalanceCredits: v.LOW_BALANCE_CREDITS },
     kie: { apiKeys: v.KIE_API_KEYS ?? [], baseUrl: stripSlash(v.KIE_BASE_URL) },
     openai: { apiKey: v.OPENAI_API_KEY, baseUrl: stripSlash(v.OPENAI_BASE_URL) },
     videoCostCredits: v.VIDEO_COST_CREDITS,

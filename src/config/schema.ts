@@ -48,6 +48,8 @@ export const SETTINGS = [
   setting('TELEGRAM_WEBHOOK_SECRET', z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, '1–256 of A-Z a-z 0-9 _ -').optional(), 'unset', 'secret_token Telegram sends with webhook updates', { secret: true }),
   setting('TELEGRAM_MODE', z.enum(['auto', 'webhook', 'polling']).default('auto'), 'auto', 'how the bot gets updates: `auto` = webhook when SERVER_HOST is https, long polling otherwise'),
   setting('ADMIN_CHAT_ID', z.string().regex(/^-?\d+$/, 'a numeric chat id').optional(), 'unset', 'Telegram chat that receives admin alerts'),
+  setting('ALERT_WINDOW_MINUTES', z.coerce.number().int().min(1).max(10_080).default(60), '60', 'the same admin alert (keys exhausted, workers silent, a billing error) goes to ADMIN_CHAT_ID at most once per window'),
+  setting('LOW_BALANCE_CREDITS', z.coerce.number().int().min(1).max(1_000_000).default(1), '1', 'a Telegram user whose balance falls below this many credits is reminded once per fall'),
   setting('KIE_API_KEYS', commaList.optional(), 'unset', 'comma list of generation provider keys, rotated', { secret: true }),
   setting('KIE_BASE_URL', url.default('https://api.kie.ai'), 'https://api.kie.ai', 'generation provider base URL'),
   setting('OPENAI_API_KEY', z.string().min(1).optional(), 'unset', 'prompt writing; direct template without it', { secret: true }),

@@ -10,6 +10,7 @@ import type { Config } from '../config/load.js';
 import type { ResolvedSecrets } from '../config/secrets.js';
 import { ConflictError } from '../errors.js';
 import { Events } from '../events.js';
+import { schedulePeriodicJobs } from '../jobs/reminders-schedule.js';
 import { startWorkers } from '../jobs/runtime.js';
 import { scheduleLivePrune } from '../live/sessions-prune.js';
 import { ensureMigrated } from '../store/ensure-migrated.js';
@@ -70,6 +71,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     for (const worker of workers) lifecycle.add(`worker ${worker.id}`, () => worker.stop(10_000));
     // Raw live events past their retention: a job per hour, whichever process enqueues it first.
     lifecycle.add('live prune', scheduleLivePrune(store, (error) => logger.warn({ err: error }, 'could not schedule the live event prune')));
+    // Reminders (hourly) and the workers check (5 min), the same way: one job per period across every process.
+    lifecycle.add('periodic jobs', schedulePeriodicJobs(store, (error) => logger.warn({ err: error }, 'could not schedule the reminders scan or the workers check')));
     // Last in, first out: no new updates, the ones in hand finish, then the rest stops.
     if (bot) {
       const running = bot.start();

@@ -7,7 +7,10 @@ import type { Config } from '../config/load.js';
 import type { Events } from '../events.js';
 import type { JobRecord, Store } from '../store/types.js';
 import { LIVE_PRUNE_KIND, livePruneHandler } from '../live/sessions-prune.js';
+import { alertTarget, ALERT_KINDS, raiseAlert } from './alerts.js';
+import { WORKERS_CHECK_KIND, workersCheckHandler } from './alerts-workers.js';
 import { notifyHandler } from './handlers/notify.js';
+import { REMINDERS_SCAN_KIND, remindersScanHandler } from './reminders.js';
 import { videoHandler } from './handlers/video.js';
 import { KieClient } from './providers/kie.js';
 import { Worker, type JobHandler } from './worker.js';
@@ -21,13 +24,20 @@ export interface Timeouts {
 const DEFAULT_TIMEOUTS: Timeouts = { telegramMs: 15_000, providerMs: 30_000 };
 
 /** The handler for every job kind ttops runs. */
-export function makeHandlers(config: Config, store: Store, timeouts: Timeouts = DEFAULT_TIMEOUTS): Record<string, JobHandler> {
+export function makeHandlers(config: Config, store: Store, timeouts: Timeouts = DEFAULT_TIMEOUTS, logger?: Logger): Record<string, JobHandler> {
+  const alerts = alertTarget(config, store, logger);
   const telegram = config.telegram.botToken ? { apiRoot: config.telegram.apiRoot, token: config.telegram.botToken, timeoutMs: timeouts.telegramMs } : undefined;
   const handlers: Record<string, JobHandler> = {
     'notify.telegram': notifyHandler({ store, telegram }),
     'video.generate': config.kie.apiKeys.length
       ? videoHandler({
-          kie: new KieClient({ baseUrl: config.kie.baseUrl, apiKeys: config.kie.apiKeys, timeoutMs: timeouts.providerMs, cooldownMs: 5 * 60_000 }),
+          kie: new KieClient({
+            baseUrl: config.kie.baseUrl,
+            apiKeys: config.kie.apiKeys,
+            timeoutMs: timeouts.providerMs,
+            cooldownMs: 5 * 60_000,
+            onKeysExhausted: (error) => void raiseAlert(alerts, { kind: ALERT_KINDS.keysExhausted, detail: error.message }),
+          }),
           model: config.jobs.kieModel,
           prompt: { baseUrl: config.openai.baseUrl, apiKey: config.openai.apiKey, model: 'gpt-4o-mini', timeoutMs: 20_000 },
           callbackUrl: `${config.serverHost}/v2/providers/kie/callback`,
@@ -38,6 +48,8 @@ export function makeHandlers(config: Config, store: Store, timeouts: Timeouts = 
     // A job that does nothing: the queue benchmark and health probes use it.
     noop: async () => {},
     [LIVE_PRUNE_KIND]: livePruneHandler(store, config.live.eventRetentionDays),
+    [REMINDERS_SCAN_KIND]: remindersScanHandler({ store, lowBalanceCredits: config.reminders.lowBalanceCredits }),
+    [WORKERS_CHECK_KIND]: workersCheckHandler({ store, alerts, leaseMs: config.jobs.leaseMs }),
   };
   return handlers;
 }
@@ -55,7 +67,7 @@ const notConfigured: JobHandler = async (job: JobRecord) => {
 
 /** Starts `count` worker loops in this process. */
 export async function startWorkers(options: { config: Config; store: Store; events: Events; logger?: Logger; count: number; concurrency?: number; firstInstance?: number; handlers?: Record<string, JobHandler> }): Promise<Worker[]> {
-  const handlers = options.handlers ?? makeHandlers(options.config, options.store);
+  const handlers = options.handlers ?? makeHandlers(options.config, options.store, DEFAULT_TIMEOUTS, options.logger);
   const workers: Worker[] = [];
   for (let i = 0; i < options.count; i++) {
     const worker = new Worker({

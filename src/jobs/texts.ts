@@ -10,6 +10,5 @@ export const TEXTS = {
   refusedByPolicy: () =>
     '⚠️ Видео не создано: фото или текст нарушают правила генерации (люди на фото, NSFW). Кредит возвращён.\nThe video was not made: the photo or text breaks the generation rules (people in photos, NSFW). The credit is refunded.',
   failed: () => '❌ Видео не удалось создать. Кредит возвращён.\nThe video could not be made. The credit is refunded.',
-  adminKeysExhausted: (detail: string) => `🚨 ttops: all generation API keys are failing (${detail}). Jobs are waiting.`,
   adminJobFailed: (jobId: number, code: string) => `🚨 ttops: job ${jobId} failed permanently (${code}); the user was refunded.`,
 } as const;

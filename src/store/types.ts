@@ -309,6 +309,40 @@ export interface OutboxStore {
   markOutbox(id: number, update: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }): Promise<void>;
 }
 
+/** A Telegram user a reminder may go to, with the language the bot stored for them (`lang:<telegram id>`), if any. */
+export interface ReminderRecipient {
+  userId: number;
+  telegramId: number;
+  lang: string | null;
+}
+
+/** A Telegram user whose license ends soon. */
+export interface LicenseReminderCandidate extends ReminderRecipient {
+  licenseExpiresAt: string;
+}
+
+/** A Telegram user whose balance fell below the threshold, and the ledger row that took it there. */
+export interface LowBalanceCandidate extends ReminderRecipient {
+  credits: number;
+  ledgerId: number;
+  crossedAt: string;
+}
+
+/** What reminders and admin alerts read and write: candidates by condition, overdue jobs, outbox rows outside a job. */
+export interface ReminderStore {
+  /** Telegram users whose license ends after `from` and no later than `until`. */
+  licensesEndingBetween(from: string, until: string): Promise<LicenseReminderCandidate[]>;
+  /**
+   * Telegram users now below `threshold` whose latest fall from ≥ threshold to below it (a
+   * ledger row) happened at or after `since`; users who never had that much are not listed.
+   */
+  lowBalanceCrossings(threshold: number, since: string): Promise<LowBalanceCandidate[]>;
+  /** Unfinished jobs that were due before `before` and still wait for a worker. */
+  overdueJobs(before: string): Promise<{ count: number; oldestRunAt: string | null }>;
+  /** Outbox rows, each with its delivery job; dedupe keys already there are skipped. Returns how many were new. */
+  addOutbox(items: OutboxInsert[]): Promise<number>;
+}
+
 /** A streamer's uploaded sound; the file lives at `static/sounds/<userId>/<filename>`. */
 export interface SoundRecord {
   id: number;
@@ -380,4 +414,4 @@ export interface BotStore {
  * The whole store, as daemons open it. Services take only the parts they use
  * (`AccountStore`, `QueueStore`, …), so a part can be read and tested on its own.
  */
-export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore, LiveStore, ProductStore, PaymentStore, BotStore {}
+export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore, LiveStore, ProductStore, PaymentStore, BotStore, ReminderStore {}

@@ -79,8 +79,8 @@ async function poll(deps: VideoDeps, job: JobRecord, payload: VideoPayload): Pro
 
 function onProviderError(deps: VideoDeps, job: JobRecord, payload: VideoPayload, error: unknown, patch: Record<string, unknown>, waitStatus: 'queued' | 'waiting_provider' = 'queued'): JobTransition {
   if (error instanceof ProviderKeysExhaustedError) {
-    const alert = !error.rateLimitedOnly && deps.adminChatId ? [adminAlert(deps.adminChatId, `keys-exhausted:${new Date().toISOString().slice(0, 13)}`, TEXTS.adminKeysExhausted(error.message))] : [];
-    return { status: waitStatus, runAt: inMs(Math.max(error.retryAfterMs, backoffMs(job.attempts))), lastError: error.message, payloadPatch: patch, outbox: alert, countAttempt: !error.rateLimitedOnly };
+    // The admin hears of it from the client's onKeysExhausted hook (src/jobs/alerts.ts), once per window.
+    return { status: waitStatus, runAt: inMs(Math.max(error.retryAfterMs, backoffMs(job.attempts))), lastError: error.message, payloadPatch: patch, countAttempt: !error.rateLimitedOnly };
   }
   const failure: ProviderFailure = error instanceof ProviderError ? error.failure : classifyProviderFailure({ source: 'network', error });
   if (failure.kind === 'transient' || failure.kind === 'auth') {

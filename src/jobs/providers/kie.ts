@@ -26,6 +26,8 @@ export interface KieClientOptions {
   cooldownMs: number;
   now?: () => number;
   dispatcher?: Dispatcher;
+  /** Called when every key is unusable for a reason other than rate limits: the admin alert hook. */
+  onKeysExhausted?: (error: ProviderKeysExhaustedError) => void;
 }
 
 /** One task submission; maps to the provider's `input` object. */
@@ -113,6 +115,7 @@ export class KieClient {
   readonly #cooldownMs: number;
   readonly #now: () => number;
   readonly #dispatcher: Dispatcher | undefined;
+  readonly #onKeysExhausted: ((error: ProviderKeysExhaustedError) => void) | undefined;
   #cursor = 0;
 
   constructor(options: KieClientOptions) {
@@ -124,6 +127,7 @@ export class KieClient {
     this.#cooldownMs = options.cooldownMs;
     this.#now = options.now ?? Date.now;
     this.#dispatcher = options.dispatcher;
+    this.#onKeysExhausted = options.onKeysExhausted;
   }
 
   /** Submits a generation; the answer must be stored before anything else happens. */
@@ -252,7 +256,9 @@ export class KieClient {
     const states = this.keyStates();
     const now = this.#now();
     const until = Math.min(...states.map((s) => s.coolingUntil ?? now));
-    return new ProviderKeysExhaustedError(states, Math.max(0, until - now));
+    const error = new ProviderKeysExhaustedError(states, Math.max(0, until - now));
+    if (!error.rateLimitedOnly) this.#onKeysExhausted?.(error);
+    return error;
   }
 }
 

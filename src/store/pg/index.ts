@@ -4,13 +4,14 @@
  */
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, OutboxInsert, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
 import * as live from './live.js';
 import * as billing from './billing.js';
 import * as bot from './bot.js';
+import * as reminders from './reminders.js';
 import { PgBus } from './bus.js';
 import { listenForJobs } from './listen.js';
 import { makePool, rethrow } from './db.js';
@@ -342,5 +343,21 @@ export class PgStore implements Store {
 
   async claimBotUpdate(updateId: number, keepMs: number) {
     return bot.claimBotUpdate(this.pool, updateId, keepMs);
+  }
+
+  async licensesEndingBetween(from: string, until: string) {
+    return reminders.licensesEndingBetween(this.pool, from, until);
+  }
+
+  async lowBalanceCrossings(threshold: number, since: string) {
+    return reminders.lowBalanceCrossings(this.pool, threshold, since);
+  }
+
+  async overdueJobs(before: string) {
+    return reminders.overdueJobs(this.pool, before);
+  }
+
+  async addOutbox(items: OutboxInsert[]) {
+    return reminders.addOutbox(this.pool, items);
   }
 }

@@ -21,7 +21,8 @@ export const JOBS_CHANNEL = 'ttops_jobs';
 // workers run) fails with "cached plan must not change result type".
 export const JOB_COLUMNS = ['id', 'kind', 'status', 'payload', 'result', 'user_id', 'order_id', 'priority', 'run_at', 'attempts', 'max_attempts', 'dedupe_key', 'locked_by', 'locked_until', 'provider_task_id', 'error_code', 'last_error', 'refunded', 'created_at', 'updated_at', 'finished_at'];
 
-const notify = (db: Queryable) => q(db, `SELECT pg_notify('${JOBS_CHANNEL}', '')`);
+/** Wakes idle workers once the transaction commits. */
+export const notify = (db: Queryable) => q(db, `SELECT pg_notify('${JOBS_CHANNEL}', '')`);
 
 /**
  * Inserts many jobs in one statement; rows whose dedupe key exists come back as they are.
@@ -57,8 +58,9 @@ async function insertJobs(db: Queryable, jobs: NewJob[], announce = false): Prom
   return [...created, ...existing];
 }
 
-/** Outbox rows, each with the `notify.telegram` job that delivers it; duplicates are skipped. */
-async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<void> {
+/** Outbox rows, each with the `notify.telegram` job that delivers it; duplicates are skipped. Returns how many were new. */
+export async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<number> {
+  let added = 0;
   for (const item of items) {
     const [row] = await q(db, 'INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id', [
       item.dedupeKey,
@@ -67,8 +69,12 @@ async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<
       item.chatId,
       item.message,
     ]);
-    if (row) await insertJobs(db, [deliveryJob(Number(row.id))]);
+    if (row) {
+      await insertJobs(db, [deliveryJob(Number(row.id))]);
+      added++;
+    }
   }
+  return added;
 }
 
 export async function enqueueJobs(pool: pg.Pool, jobs: NewJob[]): Promise<JobRecord[]> {

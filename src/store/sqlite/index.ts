@@ -3,13 +3,14 @@
  * synchronous and fast; the Store interface is async so both adapters look the same.
  */
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, OutboxInsert, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
 import * as live from './live.js';
 import * as billing from './billing.js';
 import * as bot from './bot.js';
+import * as reminders from './reminders.js';
 import { SqliteBus } from './bus.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './migrate.js';
@@ -339,5 +340,21 @@ export class SqliteStore implements Store {
 
   async claimBotUpdate(updateId: number, keepMs: number) {
     return bot.claimBotUpdate(this.db, updateId, keepMs);
+  }
+
+  async licensesEndingBetween(from: string, until: string) {
+    return reminders.licensesEndingBetween(this.db, from, until);
+  }
+
+  async lowBalanceCrossings(threshold: number, since: string) {
+    return reminders.lowBalanceCrossings(this.db, threshold, since);
+  }
+
+  async overdueJobs(before: string) {
+    return reminders.overdueJobs(this.db, before);
+  }
+
+  async addOutbox(items: OutboxInsert[]) {
+    return reminders.addOutbox(this.db, items);
   }
 }
