@@ -5,7 +5,7 @@
  */
 
 import type { Bus } from './bus.js';
-import type { PaymentStore, ProductStore } from './billing-types.js';
+import type { PaymentStore, ProductStore, StatsStore } from './billing-types.js';
 import type { LiveStore } from './live-types.js';
 
 export type * from './billing-types.js';
@@ -307,6 +307,8 @@ export interface LedgerStore {
 export interface OutboxStore {
   findOutbox(id: number): Promise<OutboxRecord | undefined>;
   markOutbox(id: number, update: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }): Promise<void>;
+  /** Messages that belong to no job transition (e.g. the bot's payment alerts), each with its delivery job; a known dedupe key is skipped. Answers how many were new. */
+  enqueueOutbox(items: OutboxInsert[]): Promise<number>;
 }
 
 /** A streamer's uploaded sound; the file lives at `static/sounds/<userId>/<filename>`. */
@@ -380,4 +382,4 @@ export interface BotStore {
  * The whole store, as daemons open it. Services take only the parts they use
  * (`AccountStore`, `QueueStore`, …), so a part can be read and tested on its own.
  */
-export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore, LiveStore, ProductStore, PaymentStore, BotStore {}
+export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore, LiveStore, ProductStore, PaymentStore, StatsStore, BotStore {}

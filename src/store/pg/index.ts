@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
@@ -306,6 +306,14 @@ export class PgStore implements Store {
 
   async findPayment(provider: string, providerPaymentId: string) {
     return billing.findPayment(this.pool, provider, providerPaymentId);
+  }
+
+  async salesStats(since: string) {
+    return billing.salesStats(this.pool, since);
+  }
+
+  async enqueueOutbox(items: OutboxInsert[]) {
+    return jobs.enqueueOutbox(this.pool, items);
   }
 
   async listPayments(filter: { status?: PaymentStatus; limit?: number }) {

@@ -58,7 +58,8 @@ async function insertJobs(db: Queryable, jobs: NewJob[], announce = false): Prom
 }
 
 /** Outbox rows, each with the `notify.telegram` job that delivers it; duplicates are skipped. */
-async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<void> {
+async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<number> {
+  let created = 0;
   for (const item of items) {
     const [row] = await q(db, 'INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id', [
       item.dedupeKey,
@@ -67,8 +68,20 @@ async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<
       item.chatId,
       item.message,
     ]);
-    if (row) await insertJobs(db, [deliveryJob(Number(row.id))]);
+    if (row) {
+      created++;
+      await insertJobs(db, [deliveryJob(Number(row.id))]);
+    }
   }
+  return created;
+}
+
+export function enqueueOutbox(pool: pg.Pool, items: OutboxInsert[]): Promise<number> {
+  return withTransaction(pool, async (tx) => {
+    const created = await insertOutbox(tx, items);
+    if (created) await notify(tx);
+    return created;
+  });
 }
 
 export async function enqueueJobs(pool: pg.Pool, jobs: NewJob[]): Promise<JobRecord[]> {

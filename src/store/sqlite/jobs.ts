@@ -29,13 +29,24 @@ function insertJob(db: SqliteDb, job: NewJob): JobRecord {
 }
 
 /** Outbox rows, each with the `notify.telegram` job that delivers it; duplicates are skipped. */
-function insertOutbox(db: SqliteDb, items: OutboxInsert[] = []): void {
+function insertOutbox(db: SqliteDb, items: OutboxInsert[] = []): number {
+  let created = 0;
   for (const item of items) {
     const row = db
       .prepare('INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message) VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id')
       .get(item.dedupeKey, item.jobId ?? null, item.kind, item.chatId, item.message) as Row | undefined;
-    if (row) insertJob(db, deliveryJob(Number(row.id)));
+    if (row) {
+      created++;
+      insertJob(db, deliveryJob(Number(row.id)));
+    }
   }
+  return created;
+}
+
+export function enqueueOutbox(db: SqliteDb, items: OutboxInsert[]): number {
+  const created = db.transaction(() => insertOutbox(db, items)).immediate();
+  if (created) jobSignals.emit(db.name);
+  return created;
 }
 
 export function enqueueJobs(db: SqliteDb, jobs: NewJob[]): JobRecord[] {
