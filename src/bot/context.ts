@@ -2,7 +2,8 @@
 import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { Context } from 'grammy';
 import type { Logger } from 'pino';
-import type { AccountStore, BotStore, LedgerStore, QueueStore } from '../store/types.js';
+import type { StarsStore } from '../billing/stars.js';
+import type { AccountStore, BotStore, LedgerStore, OutboxStore, QueueStore, StatsStore } from '../store/types.js';
 import type { Lang } from './texts.js';
 
 /** What the bot adds to every update's context: the language to answer in. */
@@ -16,8 +17,8 @@ export type BotContext = ConversationFlavor<Context & BotFlavor>;
 /** Called by the «Пополнить баланс» button and /buy; billing plugs its Stars checkout in here. */
 export type TopUpHook = (ctx: BotContext) => Promise<void>;
 
-/** The store parts the bot uses. */
-export type BotStoreParts = BotStore & AccountStore & LedgerStore & Pick<QueueStore, 'listJobs' | 'findJob'>;
+/** The store parts the bot uses (Stars checkout and the admin commands included). */
+export type BotStoreParts = BotStore & AccountStore & LedgerStore & StarsStore & StatsStore & Pick<QueueStore, 'listJobs' | 'findJob' | 'queueCounts'> & Pick<OutboxStore, 'enqueueOutbox'>;
 
 /** Everything `makeBot` needs. */
 export interface BotDeps {
@@ -34,8 +35,14 @@ export interface BotDeps {
   mediaDir: string;
   /** The public base URL of `static/`, read at use (it may be known only once `serve` listens). */
   mediaBaseUrl: () => string;
-  /** Billing's checkout; until it lands the button answers with a "coming soon" text. */
+  /** What «Пополнить баланс» and /buy do; the Telegram Stars shop (features/stars.ts) unless replaced. */
   topUp?: TopUpHook;
+  /**
+   * ADMIN_CHAT_ID: where payment alerts go, and who may use /stats, /grant and /refund — a
+   * command sent in that chat (a private chat with the admin, or an admin group), or by the
+   * user whose id it is. Unset: no alerts, and the admin commands do not exist.
+   */
+  adminChatId?: string;
   /** Per Bot API call deadline (default 60 s; grammY's own default is 500 s). */
   timeoutSeconds?: number;
 }

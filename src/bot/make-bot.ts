@@ -9,8 +9,10 @@ import { conversations } from '@grammyjs/conversations';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, BotError, GrammyError, HttpError, type Composer } from 'grammy';
 import type { BotContext, BotDeps } from './context.js';
+import { adminFeature } from './features/admin.js';
 import { languageFeature, languageMiddleware } from './features/language.js';
 import { orderFeature } from './features/order.js';
+import { starsFeature, starsShop } from './features/stars.js';
 import { startFeature } from './features/start.js';
 import { statusFeature } from './features/status.js';
 import { topUpFeature } from './features/top-up.js';
@@ -47,7 +49,8 @@ export function makeBot(deps: BotDeps): MadeBot {
   // One update per chat at a time (the runner handles chats concurrently): conversation state is read-modify-write.
   bot.use(sequentialize((ctx: BotContext) => (ctx.chat?.id ?? ctx.from?.id)?.toString()));
   bot.use(async (ctx, next) => {
-    if (await deps.store.claimBotUpdate(ctx.update.update_id, DEDUPE_KEEP_MS)) await next();
+    // A payment is fulfilled once by its charge id whatever the update id; unclaimed, it can be redelivered after a failure.
+    if (ctx.message?.successful_payment || (await deps.store.claimBotUpdate(ctx.update.update_id, DEDUPE_KEEP_MS))) await next();
     else deps.logger?.debug({ update_id: ctx.update.update_id }, 'duplicate update ignored');
   });
   bot.use(languageMiddleware(deps));
@@ -55,11 +58,14 @@ export function makeBot(deps: BotDeps): MadeBot {
 
   const photos = { api: bot.api, token: deps.token, apiRoot: deps.apiRoot, mediaDir: deps.mediaDir, mediaBaseUrl: deps.mediaBaseUrl };
   const features: [string, Composer<BotContext>][] = [
+    // First: the ordering conversation would take a payment message or an invoice button as a wrong answer.
+    ['stars', starsFeature(deps)],
     ['order', orderFeature(deps, photos)],
     ['language', languageFeature(deps)],
     ['start', startFeature(deps)],
     ['status', statusFeature(deps)],
-    ['top-up', topUpFeature(deps)],
+    ['top-up', topUpFeature({ topUp: deps.topUp ?? starsShop(deps) })],
+    ['admin', adminFeature(deps)],
   ];
   for (const [name, feature] of features) bot.errorBoundary((error) => reportFeatureError(deps, name, error)).use(feature);
   // A button from an old message that no feature wants: stop the spinner on the user's side.
@@ -79,4 +85,6 @@ async function reportFeatureError(deps: BotDeps, feature: string, error: BotErro
   deps.logger?.error({ err: cause, feature, kind, update_id: error.ctx.update.update_id }, `bot feature ${feature} failed`);
   // Telling the user can fail too (blocked, network): that is logged above already.
   if (error.ctx.chat && !(cause instanceof GrammyError && cause.error_code === 403)) await error.ctx.reply(TEXTS[error.ctx.lang ?? 'ru'].error).catch(() => undefined);
+  // A payment not fulfilled must not look handled: the webhook answers an error and Telegram delivers it again.
+  if (error.ctx.message?.successful_payment) throw cause;
 }

@@ -36,6 +36,7 @@ export function prepareServeBot(options: { config: Config; store: Store; logger?
     mediaDir: config.mediaDir,
     mediaBaseUrl: () => urls.mediaBaseUrl,
     topUp: options.topUp,
+    adminChatId: config.telegram.adminChatId,
   });
   return {
     mode,

@@ -7,11 +7,11 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import type { OutboxInsert, ReminderStore } from '../store/types.js';
+import type { OutboxInsert, OutboxStore } from '../store/types.js';
 
 /** Where alerts go and how often the same one may: built once per process (`alertTarget`). */
 export interface AlertTarget {
-  store: Pick<ReminderStore, 'addOutbox'>;
+  store: Pick<OutboxStore, 'enqueueOutbox'>;
   /** ADMIN_CHAT_ID; undefined logs alerts only. */
   adminChatId?: string;
   /** ALERT_WINDOW_MINUTES in ms: the default window. */
@@ -65,7 +65,7 @@ export async function raiseAlert(target: AlertTarget, alert: Alert): Promise<Ale
     return 'logged';
   }
   try {
-    const added = await target.store.addOutbox([planAlert(target.adminChatId, alert, windowMs, now)]);
+    const added = await target.store.enqueueOutbox([planAlert(target.adminChatId, alert, windowMs, now)]);
     if (added) target.logger?.warn({ alert: alert.kind, detail: alert.detail }, 'admin alert queued');
     return added ? 'queued' : 'duplicate';
   } catch (error) {
@@ -80,6 +80,6 @@ export function raiseBillingAlert(target: AlertTarget, error: { code: string; de
 }
 
 /** The target from configuration (ADMIN_CHAT_ID, ALERT_WINDOW_MINUTES). */
-export function alertTarget(config: Pick<Config, 'telegram' | 'alerts'>, store: Pick<ReminderStore, 'addOutbox'>, logger?: Pick<Logger, 'warn' | 'error'>): AlertTarget {
+export function alertTarget(config: Pick<Config, 'telegram' | 'alerts'>, store: Pick<OutboxStore, 'enqueueOutbox'>, logger?: Pick<Logger, 'warn' | 'error'>): AlertTarget {
   return { store, adminChatId: config.telegram.adminChatId, windowMs: config.alerts.windowMs, logger };
 }

@@ -6,7 +6,7 @@
  * threshold — so a reminder goes out once per period however often or wherever the scan
  * runs, a restart never repeats one, and a renewed license or a new fall gets a new one.
  */
-import type { LicenseReminderCandidate, LowBalanceCandidate, NewJob, OutboxInsert, ReminderStore } from '../store/types.js';
+import type { LicenseReminderCandidate, LowBalanceCandidate, NewJob, OutboxInsert, OutboxStore, ReminderStore } from '../store/types.js';
 import { REMINDER_TEXTS, reminderLang } from './reminders-texts.js';
 import type { JobHandler } from './worker.js';
 
@@ -55,7 +55,7 @@ export function planLowBalanceReminders(candidates: readonly LowBalanceCandidate
 
 /** What the scan needs. */
 export interface RemindersDeps {
-  store: Pick<ReminderStore, 'licensesEndingBetween' | 'lowBalanceCrossings' | 'addOutbox'>;
+  store: Pick<ReminderStore, 'licensesEndingBetween' | 'lowBalanceCrossings'> & Pick<OutboxStore, 'enqueueOutbox'>;
   /** LOW_BALANCE_CREDITS. */
   lowBalanceCredits: number;
   now?: () => number;
@@ -66,7 +66,7 @@ export async function runRemindersScan(deps: RemindersDeps): Promise<{ license: 
   const now = deps.now?.() ?? Date.now();
   const licenses = planLicenseReminders(await deps.store.licensesEndingBetween(new Date(now).toISOString(), new Date(now + 3 * DAY_MS).toISOString()), now);
   const lowBalance = planLowBalanceReminders(await deps.store.lowBalanceCrossings(deps.lowBalanceCredits, new Date(now - LOW_BALANCE_LOOKBACK_MS).toISOString()));
-  const written = await deps.store.addOutbox([...licenses, ...lowBalance]);
+  const written = await deps.store.enqueueOutbox([...licenses, ...lowBalance]);
   return { license: licenses.length, lowBalance: lowBalance.length, written };
 }
 

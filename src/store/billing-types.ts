@@ -124,3 +124,17 @@ export interface PaymentStore {
   /** Marks the payment refunded and writes the compensating ledger row, once. */
   completeRefund(provider: string, providerPaymentId: string, by: Actor): Promise<RefundOutcome>;
 }
+
+/** Sales figures for the admin's /stats: credits sold (payments still `paid`) and payments since a moment. */
+export interface SalesStats {
+  users: number;
+  creditsSold: { since: number; total: number };
+  /** Payments recorded since the moment, by their status now; `stars` sums the paid Stars ones. */
+  paymentsSince: { paid: number; rejected: number; refunded: number; stars: number };
+}
+
+/** Read-only counts for admins. */
+export interface StatsStore {
+  /** `since` is an ISO timestamp (the bot passes the start of the UTC day). */
+  salesStats(since: string): Promise<SalesStats>;
+}

@@ -5,7 +5,7 @@
  */
 
 import type { Bus } from './bus.js';
-import type { PaymentStore, ProductStore } from './billing-types.js';
+import type { PaymentStore, ProductStore, StatsStore } from './billing-types.js';
 import type { LiveStore } from './live-types.js';
 
 export type * from './billing-types.js';
@@ -307,6 +307,8 @@ export interface LedgerStore {
 export interface OutboxStore {
   findOutbox(id: number): Promise<OutboxRecord | undefined>;
   markOutbox(id: number, update: { status: OutboxRecord['status']; telegramMessageId?: number; lastError?: string }): Promise<void>;
+  /** Messages that belong to no job transition (e.g. the bot's payment alerts), each with its delivery job; a known dedupe key is skipped. Answers how many were new. */
+  enqueueOutbox(items: OutboxInsert[]): Promise<number>;
 }
 
 /** A Telegram user a reminder may go to, with the language the bot stored for them (`lang:<telegram id>`), if any. */
@@ -328,7 +330,7 @@ export interface LowBalanceCandidate extends ReminderRecipient {
   crossedAt: string;
 }
 
-/** What reminders and admin alerts read and write: candidates by condition, overdue jobs, outbox rows outside a job. */
+/** What reminders and admin alerts read: candidates by condition and overdue jobs (they write through `enqueueOutbox`). */
 export interface ReminderStore {
   /** Telegram users whose license ends after `from` and no later than `until`. */
   licensesEndingBetween(from: string, until: string): Promise<LicenseReminderCandidate[]>;
@@ -339,8 +341,6 @@ export interface ReminderStore {
   lowBalanceCrossings(threshold: number, since: string): Promise<LowBalanceCandidate[]>;
   /** Unfinished jobs that were due before `before` and still wait for a worker. */
   overdueJobs(before: string): Promise<{ count: number; oldestRunAt: string | null }>;
-  /** Outbox rows, each with its delivery job; dedupe keys already there are skipped. Returns how many were new. */
-  addOutbox(items: OutboxInsert[]): Promise<number>;
 }
 
 /** A streamer's uploaded sound; the file lives at `static/sounds/<userId>/<filename>`. */
@@ -414,4 +414,4 @@ export interface BotStore {
  * The whole store, as daemons open it. Services take only the parts they use
  * (`AccountStore`, `QueueStore`, …), so a part can be read and tested on its own.
  */
-export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore, LiveStore, ProductStore, PaymentStore, BotStore, ReminderStore {}
+export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore, LiveStore, ProductStore, PaymentStore, StatsStore, BotStore, ReminderStore {}

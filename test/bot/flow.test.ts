@@ -109,9 +109,9 @@ for (const { name, make } of ENGINES) {
       assert.ok(JSON.stringify(last.payload.reply_markup).includes('Пополнить баланс'));
       assert.equal(await balance(user.id), 2);
       assert.deepEqual(await orderJobs(user.id), []);
-      // The button reaches the top-up feature (billing's hook; a "coming soon" answer until it lands).
+      // The button reaches the top-up feature: the Stars shop.
       await sendAll([callback(chat, 'topup')]);
-      assert.match(h.textsTo(chat).at(-1)!, /скоро/);
+      assert.match(h.textsTo(chat).at(-1)!, /Telegram Stars/);
     });
 
     test('a content-policy refusal: the rule message once and the credit back', async () => {

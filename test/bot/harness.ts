@@ -48,7 +48,7 @@ export interface BotHarness {
 }
 
 /** Builds the harness on a fresh engine. */
-export async function startHarness(engine: TestEngine): Promise<BotHarness> {
+export async function startHarness(engine: TestEngine, options: { env?: Record<string, string> } = {}): Promise<BotHarness> {
   const kie = await startFakeKie({ keys: ['kie-a'], defaultTask: { outcome: 'success', durationMs: 40 } });
   const tg = await startFakeTelegram({ token: TOKEN });
   const config = testConfig({
@@ -61,6 +61,7 @@ export async function startHarness(engine: TestEngine): Promise<BotHarness> {
     PROVIDER_POLL_SECONDS: '1',
     JOB_POLL_MS: '50',
     JOB_LEASE_SECONDS: '3',
+    ...options.env,
   });
   const store = await openStore(config);
   await store.migrateUp();
@@ -70,7 +71,7 @@ export async function startHarness(engine: TestEngine): Promise<BotHarness> {
   const h = { store, tg, kie, config } as BotHarness;
   const build = async () => {
     let base = '';
-    h.made = makeBot({ token: TOKEN, apiRoot: tg.apiRoot, store, botInfo: botInfoOf(tg), videoCost: 1, mediaDir: config.mediaDir, mediaBaseUrl: () => base });
+    h.made = makeBot({ token: TOKEN, apiRoot: tg.apiRoot, store, botInfo: botInfoOf(tg), videoCost: 1, mediaDir: config.mediaDir, mediaBaseUrl: () => base, adminChatId: config.telegram.adminChatId });
     h.app = await buildApp({ config, store, secrets: { jwtSecret: JWT_SECRET, adminApiKey: ADMIN_KEY }, logger: false, telegramWebhook: { bot: h.made.bot, secret: webhookSecret(TOKEN, SECRET), pathToken: webhookPathToken(TOKEN) } });
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;

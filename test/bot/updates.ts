@@ -43,3 +43,21 @@ export function callback(chat: number, data: string): Record<string, unknown> {
 export function orderUpdates(chat: number, o: { name: string; template?: string; wishes?: string; count: 1 | 3 | 5; photoId?: string }): Record<string, unknown>[] {
   return [text(chat, 'Сделать Reels'), photo(chat, o.photoId), text(chat, o.name), callback(chat, `tpl:${o.template ?? 'ugc'}`), text(chat, o.wishes ?? '-'), callback(chat, `cnt:${o.count}`), callback(chat, 'order:ok')];
 }
+
+/** Telegram's pre_checkout_query for an invoice (the amount and currency as the buyer is about to pay). */
+export function preCheckout(chat: number, o: { payload: string; amount: number; currency?: string }): Record<string, unknown> {
+  return { pre_checkout_query: { id: `pcq${messageId++}`, from: user(chat), currency: o.currency ?? 'XTR', total_amount: o.amount, invoice_payload: o.payload } };
+}
+
+/** The service message Telegram sends once a Stars payment went through. */
+export function successfulPayment(chat: number, o: { payload: string; amount: number; chargeId: string; currency?: string }): Record<string, unknown> {
+  return {
+    message: {
+      message_id: messageId++,
+      date: now(),
+      chat: privateChat(chat),
+      from: user(chat),
+      successful_payment: { currency: o.currency ?? 'XTR', total_amount: o.amount, invoice_payload: o.payload, telegram_payment_charge_id: o.chargeId, provider_payment_charge_id: `prov_${o.chargeId}` },
+    },
+  };
+}

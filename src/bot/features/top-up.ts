@@ -1,6 +1,7 @@
 /**
- * «Пополнить баланс», /buy and /paysupport. Buying is billing's (Telegram Stars checkout and
- * fulfilment): it plugs in through `BotDeps.topUp`; until then the button says it is coming.
+ * «Пополнить баланс», /buy, /paysupport and /terms (Telegram requires the last two of bots
+ * that take Stars). What buying shows is `BotDeps.topUp`: make-bot passes the Stars shop
+ * (features/stars.ts) unless a caller replaces it; without one the button says it is coming.
  */
 import { Composer } from 'grammy';
 import type { BotContext, BotDeps } from '../context.js';
@@ -20,5 +21,6 @@ export function topUpFeature(deps: Pick<BotDeps, 'topUp'>): Composer<BotContext>
   feature.command('buy', topUp);
   feature.hears(labels('topUp'), topUp);
   feature.command('paysupport', (ctx) => ctx.reply(TEXTS[ctx.lang].paySupport));
+  feature.command('terms', (ctx) => ctx.reply(TEXTS[ctx.lang].terms));
   return feature;
 }

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { PRODUCT_COLUMNS, REFUNDABLE, paymentNotFound, productCodeTaken, refundRefusal, toPayment, toProduct } from '../billing-rows.js';
 import { toLicense } from '../rows.js';
 import { audit, paymentRefundRow, purchaseRow, type PaymentLedgerRow } from '../rules.js';
-import type { Actor, NewProduct, PaymentInput, PaymentOutcome, PaymentRecord, PaymentStatus, ProductPatch, ProductRecord, RefundOutcome } from '../types.js';
+import type { Actor, NewProduct, PaymentInput, PaymentOutcome, PaymentRecord, PaymentStatus, ProductPatch, ProductRecord, RefundOutcome, SalesStats } from '../types.js';
 import { insertAudit } from './accounts.js';
 import { isUniqueViolation, q, rethrow, withTransaction, type Queryable } from './db.js';
 
@@ -173,4 +173,18 @@ export function completeRefund(pool: pg.Pool, provider: string, id: string, by: 
     await insertAudit(tx, audit.paymentRefunded(by, payment, debit ? -debit.delta : 0));
     return { payment, refunded: true, debited: debit ? -debit.delta : 0, balance };
   });
+}
+
+export async function salesStats(db: Queryable, since: string): Promise<SalesStats> {
+  const [users] = await q(db, 'SELECT count(*)::int AS n FROM users');
+  const [sold] = await q(db, "SELECT coalesce(sum(credits), 0)::int AS total, coalesce(sum(credits) FILTER (WHERE paid_at >= $1), 0)::int AS since FROM payments WHERE status = 'paid'", [since]);
+  const [p] = await q(
+    db,
+    `SELECT count(*) FILTER (WHERE status = 'paid')::int AS paid, count(*) FILTER (WHERE status = 'rejected')::int AS rejected,
+            count(*) FILTER (WHERE status IN ('refund_requested', 'refunded'))::int AS refunded,
+            coalesce(sum(amount::bigint) FILTER (WHERE status = 'paid' AND currency = 'XTR'), 0)::int AS stars
+     FROM payments WHERE created_at >= $1`,
+    [since],
+  );
+  return { users: Number(users.n), creditsSold: { since: Number(sold.since), total: Number(sold.total) }, paymentsSince: { paid: Number(p.paid), rejected: Number(p.rejected), refunded: Number(p.refunded), stars: Number(p.stars) } };
 }

@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, OutboxInsert, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
@@ -309,6 +309,14 @@ export class PgStore implements Store {
     return billing.findPayment(this.pool, provider, providerPaymentId);
   }
 
+  async salesStats(since: string) {
+    return billing.salesStats(this.pool, since);
+  }
+
+  async enqueueOutbox(items: OutboxInsert[]) {
+    return jobs.enqueueOutbox(this.pool, items);
+  }
+
   async listPayments(filter: { status?: PaymentStatus; limit?: number }) {
     return billing.listPayments(this.pool, filter);
   }
@@ -357,7 +365,4 @@ export class PgStore implements Store {
     return reminders.overdueJobs(this.pool, before);
   }
 
-  async addOutbox(items: OutboxInsert[]) {
-    return reminders.addOutbox(this.pool, items);
-  }
 }

@@ -58,9 +58,9 @@ async function insertJobs(db: Queryable, jobs: NewJob[], announce = false): Prom
   return [...created, ...existing];
 }
 
-/** Outbox rows, each with the `notify.telegram` job that delivers it; duplicates are skipped. Returns how many were new. */
+/** Outbox rows, each with the `notify.telegram` job that delivers it; duplicates are skipped. */
 export async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<number> {
-  let added = 0;
+  let created = 0;
   for (const item of items) {
     const [row] = await q(db, 'INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id', [
       item.dedupeKey,
@@ -70,11 +70,19 @@ export async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): P
       item.message,
     ]);
     if (row) {
+      created++;
       await insertJobs(db, [deliveryJob(Number(row.id))]);
-      added++;
     }
   }
-  return added;
+  return created;
+}
+
+export function enqueueOutbox(pool: pg.Pool, items: OutboxInsert[]): Promise<number> {
+  return withTransaction(pool, async (tx) => {
+    const created = await insertOutbox(tx, items);
+    if (created) await notify(tx);
+    return created;
+  });
 }
 
 export async function enqueueJobs(pool: pg.Pool, jobs: NewJob[]): Promise<JobRecord[]> {

@@ -18,11 +18,3 @@ export async function overdueJobs(db: Queryable, before: string): Promise<{ coun
   return toOverdue(row);
 }
 
-export function addOutbox(pool: pg.Pool, items: OutboxInsert[]): Promise<number> {
-  if (items.length === 0) return Promise.resolve(0);
-  return withTransaction(pool, async (tx) => {
-    const added = await insertOutbox(tx, items);
-    if (added) await notify(tx);
-    return added;
-  });
-}

@@ -6,7 +6,7 @@
 import { PRODUCT_COLUMNS, REFUNDABLE, paymentNotFound, productCodeTaken, refundRefusal, toPayment, toProduct } from '../billing-rows.js';
 import { toLicense } from '../rows.js';
 import { audit, paymentRefundRow, purchaseRow, type PaymentLedgerRow } from '../rules.js';
-import type { Actor, NewProduct, PaymentInput, PaymentOutcome, PaymentRecord, PaymentStatus, ProductPatch, ProductRecord, RefundOutcome } from '../types.js';
+import type { Actor, NewProduct, PaymentInput, PaymentOutcome, PaymentRecord, PaymentStatus, ProductPatch, ProductRecord, RefundOutcome, SalesStats } from '../types.js';
 import { insertAudit } from './accounts.js';
 import { isUniqueViolation, type SqliteDb } from './db.js';
 
@@ -160,4 +160,18 @@ export function completeRefund(db: SqliteDb, provider: string, id: string, by: A
     insertAudit(db, audit.paymentRefunded(by, payment, debit ? -debit.delta : 0));
     return { payment, refunded: true, debited: debit ? -debit.delta : 0, balance };
   }).immediate();
+}
+
+export function salesStats(db: SqliteDb, since: string): SalesStats {
+  const users = db.prepare('SELECT count(*) AS n FROM users').get() as { n: number };
+  const sold = db.prepare("SELECT coalesce(sum(credits), 0) AS total, coalesce(sum(CASE WHEN paid_at >= ? THEN credits ELSE 0 END), 0) AS since FROM payments WHERE status = 'paid'").get(since) as { total: number; since: number };
+  const p = db
+    .prepare(
+      `SELECT count(*) FILTER (WHERE status = 'paid') AS paid, count(*) FILTER (WHERE status = 'rejected') AS rejected,
+              count(*) FILTER (WHERE status IN ('refund_requested', 'refunded')) AS refunded,
+              coalesce(sum(CAST(amount AS INTEGER)) FILTER (WHERE status = 'paid' AND currency = 'XTR'), 0) AS stars
+       FROM payments WHERE created_at >= ?`,
+    )
+    .get(since) as { paid: number; rejected: number; refunded: number; stars: number };
+  return { users: users.n, creditsSold: { since: sold.since, total: sold.total }, paymentsSince: { paid: p.paid, rejected: p.rejected, refunded: p.refunded, stars: p.stars } };
 }

@@ -3,7 +3,7 @@
  * synchronous and fast; the Store interface is async so both adapters look the same.
  */
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, OutboxInsert, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
@@ -306,6 +306,14 @@ export class SqliteStore implements Store {
     return billing.findPayment(this.db, provider, providerPaymentId);
   }
 
+  async salesStats(since: string) {
+    return billing.salesStats(this.db, since);
+  }
+
+  async enqueueOutbox(items: OutboxInsert[]) {
+    return jobs.enqueueOutbox(this.db, items);
+  }
+
   async listPayments(filter: { status?: PaymentStatus; limit?: number }) {
     return billing.listPayments(this.db, filter);
   }
@@ -354,7 +362,4 @@ export class SqliteStore implements Store {
     return reminders.overdueJobs(this.db, before);
   }
 
-  async addOutbox(items: OutboxInsert[]) {
-    return reminders.addOutbox(this.db, items);
-  }
 }

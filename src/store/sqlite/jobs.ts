@@ -28,19 +28,25 @@ function insertJob(db: SqliteDb, job: NewJob): JobRecord {
   return toJob(row ?? (db.prepare('SELECT * FROM jobs WHERE dedupe_key = ?').get(job.dedupeKey) as Row));
 }
 
-/** Outbox rows, each with the `notify.telegram` job that delivers it; duplicates are skipped. Returns how many were new. */
+/** Outbox rows, each with the `notify.telegram` job that delivers it; duplicates are skipped. */
 export function insertOutbox(db: SqliteDb, items: OutboxInsert[] = []): number {
-  let added = 0;
+  let created = 0;
   for (const item of items) {
     const row = db
       .prepare('INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message) VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id')
       .get(item.dedupeKey, item.jobId ?? null, item.kind, item.chatId, item.message) as Row | undefined;
     if (row) {
+      created++;
       insertJob(db, deliveryJob(Number(row.id)));
-      added++;
     }
   }
-  return added;
+  return created;
+}
+
+export function enqueueOutbox(db: SqliteDb, items: OutboxInsert[]): number {
+  const created = db.transaction(() => insertOutbox(db, items)).immediate();
+  if (created) jobSignals.emit(db.name);
+  return created;
 }
 
 export function enqueueJobs(db: SqliteDb, jobs: NewJob[]): JobRecord[] {

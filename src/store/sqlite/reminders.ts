@@ -21,9 +21,3 @@ export function overdueJobs(db: SqliteDb, before: string): { count: number; olde
   return toOverdue(db.prepare(OVERDUE_JOBS_SQL).get(bind(iso(before))) as Row | undefined);
 }
 
-export function addOutbox(db: SqliteDb, items: OutboxInsert[]): number {
-  if (items.length === 0) return 0;
-  const added = db.transaction(() => insertOutbox(db, items)).immediate();
-  if (added) jobSignals.emit(db.name);
-  return added;
-}
