@@ -45,6 +45,7 @@ const { values: flags } = parseArgs({
     'pg-url': { type: 'string' },
     'quiet-timeout': { type: 'string', default: '15' },
     'ttops-bin': { type: 'string', default: TTOPS_BIN },
+    compare: { type: 'string', multiple: true, default: [] },
     'cpu-prof': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -53,9 +54,10 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: node bench/ws.mjs [--streamers N] [--sockets PER_STREAMER] [--rate EVENTS_PER_S] [--duration S] [--warmup S]
                      [--repeat N] [--one-sockets N] [--one-rate EVENTS_PER_S] [--tts-texts N]
-                     [--cells fanout,one,tts] [--pg-url postgres://…] [--quiet-timeout S] [--ttops-bin PATH] [--cpu-prof] [--json]
+                     [--cells fanout,one,tts] [--pg-url postgres://…] [--quiet-timeout S] [--ttops-bin PATH] [--compare PATH]… [--cpu-prof] [--json]
 Defaults: 500 streamers × 2 sockets, 2,000 events/s in total, 10 s cells after 3 s warm-up, 3 repetitions;
-one streamer with 1,000 sockets at 20 events/s; 20 TTS texts. SQLite unless --pg-url is given.`);
+one streamer with 1,000 sockets at 20 events/s; 20 TTS texts. SQLite unless --pg-url is given.
+--compare PATH adds another ttops build (its bin/ttops.js) as a target in the same run, for before/after.`);
   process.exit(0);
 }
 const N = Number(flags.streamers);
@@ -256,7 +258,9 @@ async function adminQuery(sql) {
 }
 
 /** Starts `ttops serve` and creates the streamers: license, account, token, sound, trigger. */
-async function startTtops(home, daemons, dbName) {
+async function startTtops(root, daemons, dbName, bin, name) {
+  const home = path.join(root, name.replace(/\W+/g, '_'));
+  mkdirSync(home, { recursive: true });
   const secrets = { JWT_SECRET: randomBytes(48).toString('base64url'), ADMIN_API_KEY: randomBytes(32).toString('base64url') };
   const mediaDir = path.join(home, 'media');
   const databaseUrl = flags['pg-url'] ? `${flags['pg-url']}/${dbName}` : undefined;
@@ -270,7 +274,7 @@ async function startTtops(home, daemons, dbName) {
     mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const serve = startDaemon('ttops serve', process.execPath, [...nodeArgs, flags['ttops-bin'], '--env-file', emptyEnv, 'serve', '--workers', '0', '--host', '127.0.0.1', '--port', String(port)], {
+  const serve = startDaemon(name, process.execPath, [...nodeArgs, bin, '--env-file', emptyEnv, 'serve', '--workers', '0', '--host', '127.0.0.1', '--port', String(port)], {
     env,
     cwd: home,
     ready: /ttops serve listening on http:\/\/127\.0\.0\.1:\d+/,
@@ -326,7 +330,7 @@ async function startTtops(home, daemons, dbName) {
 
   const headers = streamers.map((s) => ({ authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }));
   return {
-    name: 'ttops',
+    name,
     pid: serve.child.pid,
     daemon: serve,
     base,
@@ -376,17 +380,17 @@ async function openSockets(clients, targets, count, urlOf) {
 
 /** Warm-up, then `REPEAT` rounds with the targets in turns (order flipped each round). */
 async function phase(name, clients, targets, { rate, socketsOf, pick }) {
-  const withPick = targets.map((t) => ({ ...t, request: (k, id) => t.request(k, id, pick) }));
+  const withPick = targets.map((t, i) => ({ ...t, index: i, request: (k, id) => t.request(k, id, pick) }));
   for (const t of withPick) {
     log(`${name}: ${t.name} warm-up ${WARMUP} s`);
-    await cell(t, clients, { tag: `w${t.name[0]}`, rate, seconds: WARMUP, socketsOf, measure: false });
+    await cell(t, clients, { tag: `w${t.index}`, rate, seconds: WARMUP, socketsOf, measure: false });
   }
   const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
   for (let r = 0; r < REPEAT; r++) {
     const order = r % 2 === 0 ? withPick : [...withPick].reverse();
     for (const t of order) {
       log(`${name}: ${t.name} ${DURATION} s at ${rate} events/s (round ${r + 1}/${REPEAT})`);
-      runs[t.name].push(await cell(t, clients, { tag: `${name[0]}${t.name[0]}${r}`, rate, seconds: DURATION, socketsOf }));
+      runs[t.name].push(await cell(t, clients, { tag: `${name[0]}${t.index}r${r}`, rate, seconds: DURATION, socketsOf }));
     }
   }
   return targets.map((t) => summarise(runs[t.name]));
@@ -417,7 +421,11 @@ async function ttsCell(dir) {
 
 async function main() {
   const home = mkdtempSync(path.join(os.tmpdir(), 'ttops-bench-ws-'));
-  const dbName = `ttops_bench_ws_${process.pid}`;
+  const builds = [{ name: 'ttops', bin: flags['ttops-bin'] }, ...flags.compare.map((c) => {
+    const [label, bin] = c.includes('=') ? c.split(/=(.*)/s) : [path.basename(path.dirname(path.dirname(path.resolve(c)))), c];
+    return { name: `ttops ${label}`, bin: path.resolve(bin) };
+  })];
+  const dbNames = builds.map((_, i) => `ttops_bench_ws_${process.pid}_${i}`);
   const daemons = [];
   let clients;
   const pools = [];
@@ -425,7 +433,7 @@ async function main() {
     await clients?.stop().catch(() => {});
     for (const p of pools.splice(0)) await p.destroy().catch(() => {});
     for (const d of daemons.splice(0)) await d.stop().catch(() => {});
-    if (flags['pg-url']) await adminQuery(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((e) => log(`could not drop ${dbName}: ${e.message}`));
+    if (flags['pg-url']) for (const db of dbNames) await adminQuery(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch((e) => log(`could not drop ${db}: ${e.message}`));
     rmSync(home, { recursive: true, force: true });
   };
   const onSignal = () => cleanup().finally(() => process.exit(130));
@@ -438,25 +446,28 @@ async function main() {
   try {
     if (flags['pg-url']) {
       report.machine.postgres = (await adminQuery('SHOW server_version'))[0].server_version;
-      await adminQuery(`CREATE DATABASE ${dbName}`);
+      for (const db of dbNames) await adminQuery(`CREATE DATABASE ${db}`);
     }
     if (CELLS.has('fanout') || CELLS.has('one')) {
-      const ttops = await startTtops(home, daemons, dbName);
-      const floor = await startFloor(daemons);
-      pools.push(ttops.pool, floor.pool);
+      const targets = [];
+      for (const [i, b] of builds.entries()) targets.push(await startTtops(home, daemons, dbNames[i], b.bin, b.name));
+      targets.push(await startFloor(daemons));
+      pools.push(...targets.map((t) => t.pool));
       clients = startClients();
-      report.rss_idle_mb = { ttops: round(rssMb(ttops.pid), 0), floor: round(rssMb(floor.pid), 0) };
+      const rssAll = () => Object.fromEntries(targets.map((t) => [t.name, round(rssMb(t.pid), 0)]));
+      report.builds = builds;
+      report.rss_idle_mb = rssAll();
       if (CELLS.has('fanout')) {
         log(`opening ${N * PER} sockets per target`);
-        await openSockets(clients, [ttops, floor], N * PER, (t, j) => t.wsUrl(j % N));
-        report.rss_with_sockets_mb = { ttops: round(rssMb(ttops.pid), 0), floor: round(rssMb(floor.pid), 0) };
-        report.fanout = await phase('fanout', clients, [ttops, floor], { rate: RATE, socketsOf: () => PER, pick: (k) => k % N });
+        await openSockets(clients, targets, N * PER, (t, j) => t.wsUrl(j % N));
+        report.rss_with_sockets_mb = rssAll();
+        report.fanout = await phase('fanout', clients, targets, { rate: RATE, socketsOf: () => PER, pick: (k) => k % N });
         await clients.call({ cmd: 'closeAll' });
       }
       if (CELLS.has('one')) {
         log(`opening ${ONE_SOCKETS} sockets of one streamer per target`);
-        await openSockets(clients, [ttops, floor], ONE_SOCKETS, (t) => t.wsUrl(0));
-        report.one_streamer = await phase('one', clients, [ttops, floor], { rate: ONE_RATE, socketsOf: () => ONE_SOCKETS, pick: () => 0 });
+        await openSockets(clients, targets, ONE_SOCKETS, (t) => t.wsUrl(0));
+        report.one_streamer = await phase('one', clients, targets, { rate: ONE_RATE, socketsOf: () => ONE_SOCKETS, pick: () => 0 });
         await clients.call({ cmd: 'closeAll' });
       }
     }
@@ -478,7 +489,8 @@ async function main() {
 
 function verdict(r) {
   if (!r.fanout) return undefined;
-  const [ours, floor] = r.fanout;
+  const ours = r.fanout[0];
+  const floor = r.fanout.at(-1);
   return {
     p99_ms: ours.p99_ms,
     p99_met: ours.p99_ms <= TARGETS.p99_ms,

@@ -7,7 +7,7 @@
 import type { Events } from '../events.js';
 import type { AccountStore, TriggerStore, UserRecord } from '../store/types.js';
 import type { Tts } from '../tts/make.js';
-import { expireStreaks, handleEvent, newEngineState, nextStreakExpiry, type EngineState, type LiveAction, type StatsDelta } from './engine.js';
+import { expireStreaks, handleEvent, newEngineState, nextStreakExpiry, type EngineState, type LiveAction, type PlaySoundAction, type StatsDelta } from './engine.js';
 import type { LiveEvent } from './event.js';
 import type { ServerMessage } from './protocol.js';
 import { toEngineTrigger, type TriggerView } from './triggers.js';
@@ -50,11 +50,15 @@ export class LivePipeline {
 
   /** Runs one event for `user` and delivers what it produced; returns the messages. */
   async process(user: UserRecord, event: LiveEvent): Promise<ServerMessage[]> {
-    const state = await this.stateOf(user.id);
+    // Steady state (triggers loaded, no speech) runs without awaiting: no microtask hops per event.
+    const known = this.streamers.get(user.id);
+    const state = known?.triggers ? known : await this.stateOf(user.id);
     const result = handleEvent(state.engine, event, state.triggers!, Date.now());
     this.deps.onProcessed?.(user.id, event, result.stats, result.actions.length);
     if (result.duplicate) return [];
-    const messages: ServerMessage[] = [{ type: 'event', event: event as unknown as Record<string, unknown> }, ...(await this.render(user, result.actions))];
+    const { actions } = result;
+    const rendered = actions.every((a): a is PlaySoundAction => a.type === 'play_sound') ? this.renderSounds(user, actions) : await this.render(user, actions);
+    const messages: ServerMessage[] = [{ type: 'event', event: event as unknown as Record<string, unknown> }, ...rendered];
     this.deps.events.broadcast('live:out', { userId: user.id, messages });
     return messages;
   }
@@ -75,6 +79,12 @@ export class LivePipeline {
     if (!state) this.streamers.set(userId, (state = { engine: newEngineState() }));
     state.triggers ??= (await this.deps.store.listTriggers(userId)).map(toEngineTrigger);
     return state;
+  }
+
+  /** `render` for actions that are all sounds: nothing to wait for. */
+  private renderSounds(user: UserRecord, actions: PlaySoundAction[]): ServerMessage[] {
+    if (!user.giftSoundsEnabled) return [];
+    return actions.map((action) => ({ type: 'action', action: 'play_sound', trigger_id: Number(action.trigger_id), url: this.deps.soundUrl(user.id, action.sound), volume: scale(action.volume, user.giftsVolume) }));
   }
 
   /** Turns engine actions into socket messages, honouring the user's toggles and volumes. */
