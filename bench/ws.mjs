@@ -57,7 +57,8 @@ if (flags.help) {
                      [--cells fanout,one,tts] [--pg-url postgres://…] [--quiet-timeout S] [--ttops-bin PATH] [--compare PATH]… [--cpu-prof] [--json]
 Defaults: 500 streamers × 2 sockets, 2,000 events/s in total, 10 s cells after 3 s warm-up, 3 repetitions;
 one streamer with 1,000 sockets at 20 events/s; 20 TTS texts. SQLite unless --pg-url is given.
---compare PATH adds another ttops build (its bin/ttops.js) as a target in the same run, for before/after.`);
+--compare [LABEL=]PATH[|NODE_FLAGS] adds another ttops build (its bin/ttops.js), optionally with node flags,
+as a target in the same run, for before/after.`);
   process.exit(0);
 }
 const N = Number(flags.streamers);
@@ -258,7 +259,7 @@ async function adminQuery(sql) {
 }
 
 /** Starts `ttops serve` and creates the streamers: license, account, token, sound, trigger. */
-async function startTtops(root, daemons, dbName, bin, name) {
+async function startTtops(root, daemons, dbName, bin, name, nodeOptions) {
   const home = path.join(root, name.replace(/\W+/g, '_'));
   mkdirSync(home, { recursive: true });
   const secrets = { JWT_SECRET: randomBytes(48).toString('base64url'), ADMIN_API_KEY: randomBytes(32).toString('base64url') };
@@ -268,7 +269,7 @@ async function startTtops(root, daemons, dbName, bin, name) {
   const emptyEnv = path.join(home, 'empty.env');
   writeFileSync(emptyEnv, '');
   const port = await freePort();
-  const nodeArgs = [];
+  const nodeArgs = nodeOptions ? nodeOptions.split(/\s+/).filter(Boolean) : [];
   if (flags['cpu-prof']) {
     const dir = path.join(ROOT, 'bench', 'results', 'profiles');
     mkdirSync(dir, { recursive: true });
@@ -422,8 +423,9 @@ async function ttsCell(dir) {
 async function main() {
   const home = mkdtempSync(path.join(os.tmpdir(), 'ttops-bench-ws-'));
   const builds = [{ name: 'ttops', bin: flags['ttops-bin'] }, ...flags.compare.map((c) => {
-    const [label, bin] = c.includes('=') ? c.split(/=(.*)/s) : [path.basename(path.dirname(path.dirname(path.resolve(c)))), c];
-    return { name: `ttops ${label}`, bin: path.resolve(bin) };
+    const [spec, nodeOptions] = c.split('|');
+    const [label, bin] = spec.includes('=') ? spec.split(/=(.*)/s) : [path.basename(path.dirname(path.dirname(path.resolve(spec)))), spec];
+    return { name: `ttops ${label}`, bin: path.resolve(bin), nodeOptions };
   })];
   const dbNames = builds.map((_, i) => `ttops_bench_ws_${process.pid}_${i}`);
   const daemons = [];
@@ -450,7 +452,7 @@ async function main() {
     }
     if (CELLS.has('fanout') || CELLS.has('one')) {
       const targets = [];
-      for (const [i, b] of builds.entries()) targets.push(await startTtops(home, daemons, dbNames[i], b.bin, b.name));
+      for (const [i, b] of builds.entries()) targets.push(await startTtops(home, daemons, dbNames[i], b.bin, b.name, b.nodeOptions));
       targets.push(await startFloor(daemons));
       pools.push(...targets.map((t) => t.pool));
       clients = startClients();
