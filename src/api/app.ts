@@ -108,10 +108,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandlers(app);
   installTransportErrors(app);
   app.addHook('preHandler', refuseHostileInput);
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook (no promise per request); the debug line is built only when debug is on.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    request.log.debug({ method: request.method, url: redactUrlQuery(request.url), status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
+    if (request.log.level === 'debug' || request.log.level === 'trace') request.log.debug({ method: request.method, url: redactUrlQuery(request.url), status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
+    done();
   });
 
   // Before any route: the document generator sees routes as they are added.

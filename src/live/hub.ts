@@ -29,6 +29,12 @@ export interface PresenceListener {
   left(userId: number): void;
 }
 
+/** The TCP socket under a ws socket (ws keeps it in `_socket`), when there is one. */
+function rawSocket(socket: WebSocket): { cork(): void; uncork(): void } | undefined {
+  const raw = (socket as unknown as { _socket?: { cork?: () => void; uncork?: () => void } })._socket;
+  return typeof raw?.cork === 'function' && typeof raw.uncork === 'function' ? (raw as { cork(): void; uncork(): void }) : undefined;
+}
+
 /** Sockets by user, fed by the shared event map. */
 export class Hub {
   private readonly clients = new Map<number, Set<Client>>();
@@ -83,7 +89,14 @@ export class Hub {
     const set = this.clients.get(userId);
     if (!set || set.size === 0) return;
     const texts = messages.map((m) => JSON.stringify(m));
-    for (const client of set) for (const text of texts) this.send(client, text);
+    for (const client of set) {
+      // One write per socket for all of this delivery's frames, not one per frame: ws writes
+      // each frame on its own, and the syscalls were the largest cost of a live event.
+      const raw = rawSocket(client.socket);
+      raw?.cork();
+      for (const text of texts) this.send(client, text);
+      raw?.uncork();
+    }
   }
 
   /** Closes every socket (shutdown) and stops the ping loop. */

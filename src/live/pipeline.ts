@@ -7,7 +7,7 @@
 import type { Events } from '../events.js';
 import type { AccountStore, TriggerStore, UserRecord } from '../store/types.js';
 import type { Tts } from '../tts/make.js';
-import { expireStreaks, handleEvent, newEngineState, nextStreakExpiry, type EngineState, type LiveAction, type StatsDelta } from './engine.js';
+import { expireStreaks, handleEvent, newEngineState, nextStreakExpiry, type EngineState, type LiveAction, type PlaySoundAction, type StatsDelta } from './engine.js';
 import type { LiveEvent } from './event.js';
 import type { ServerMessage } from './protocol.js';
 import { toEngineTrigger, type TriggerView } from './triggers.js';
@@ -52,11 +52,15 @@ export class LivePipeline {
 
   /** Runs one event for `user` and delivers what it produced; returns the messages. */
   async process(user: UserRecord, event: LiveEvent): Promise<ServerMessage[]> {
-    const state = await this.stateOf(user.id);
+    // Steady state (triggers loaded, no speech) runs without awaiting: no microtask hops per event.
+    const known = this.streamers.get(user.id);
+    const state = known?.triggers ? known : await this.stateOf(user.id);
     const result = handleEvent(state.engine, event, state.triggers!, Date.now());
     this.deps.onProcessed?.(user.id, event, result.stats, result.actions.length);
     if (result.duplicate) return [];
-    const messages: ServerMessage[] = [{ type: 'event', event: event as unknown as Record<string, unknown> }, ...(await this.render(user, result.actions))];
+    const { actions } = result;
+    const rendered = actions.every((a): a is PlaySoundAction => a.type === 'play_sound') ? this.renderSounds(user, actions) : await this.render(user, actions);
+    const messages: ServerMessage[] = [{ type: 'event', event: event as unknown as Record<string, unknown> }, ...rendered];
     this.deliver(user.id, messages);
     return messages;
   }
@@ -85,21 +89,29 @@ export class LivePipeline {
     this.deps.events.broadcast('live:out', { userId, messages });
   }
 
+  /** `render` for actions that are all sounds: nothing to wait for. */
+  private renderSounds(user: UserRecord, actions: PlaySoundAction[]): ServerMessage[] {
+    return user.giftSoundsEnabled ? actions.map((action) => this.soundMessage(user, action)) : [];
+  }
+
+  /** The `action` message of one sound: its absolute URL, the trigger's volume scaled by the user's. */
+  private soundMessage(user: UserRecord, action: PlaySoundAction): ServerMessage {
+    return { type: 'action', action: 'play_sound', trigger_id: Number(action.trigger_id), url: this.deps.soundUrl(user.id, action.sound), volume: scale(action.volume, user.giftsVolume) };
+  }
+
   /** Turns engine actions into socket messages, honouring the user's toggles and volumes. */
   private async render(user: UserRecord, actions: LiveAction[]): Promise<ServerMessage[]> {
     const messages: ServerMessage[] = [];
     for (const action of actions) {
-      const triggerId = Number(action.trigger_id);
       if (action.type === 'play_sound') {
-        if (!user.giftSoundsEnabled) continue;
-        messages.push({ type: 'action', action: 'play_sound', trigger_id: triggerId, url: this.deps.soundUrl(user.id, action.sound), volume: scale(action.volume, user.giftsVolume) });
+        if (user.giftSoundsEnabled) messages.push(this.soundMessage(user, action));
         continue;
       }
       if (!user.ttsEnabled || !this.deps.tts) continue;
       const clip = await this.deps.tts.speak(action.text, { voice: user.voiceId }).catch(() => null);
       if (!clip) continue;
       const url = `${this.deps.mediaBaseUrl().replace(/\/+$/, '')}${clip.url_path}`;
-      messages.push({ type: 'tts', trigger_id: triggerId, url, text: clip.text, voice: clip.voice, volume: scale(action.volume, user.ttsVolume) });
+      messages.push({ type: 'tts', trigger_id: Number(action.trigger_id), url, text: clip.text, voice: clip.voice, volume: scale(action.volume, user.ttsVolume) });
     }
     return messages;
   }

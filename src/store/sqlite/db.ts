@@ -18,10 +18,33 @@ export function openSqlite(file: string): SqliteDb {
     db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    cacheStatements(db);
     return db;
   } catch (cause) {
     throw new UnreachableError('store_unreachable', `cannot open SQLite database ${file} — check that TTOPS_HOME is writable`, { cause });
   }
+}
+
+/** Most statements kept per connection; SQL built from varying parts stops being cached past it. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Makes `db.prepare` return the statement prepared earlier for the same SQL: the store
+ * prepares at each call, and compiling the SQL again cost more than running it on the
+ * live path (a user lookup and a bus insert per event). The store never uses a statement
+ * in a mode that would leak into the next caller (`pluck`, `raw`, `expand`, `iterate`).
+ */
+function cacheStatements(db: SqliteDb): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      if (cache.size < STATEMENT_CACHE_SIZE) cache.set(source, statement);
+    }
+    return statement;
+  }) as SqliteDb['prepare'];
 }
 
 /** Whether an error is SQLite's unique-constraint violation. */
