@@ -4,7 +4,15 @@
  * the request was ever put on a socket. A failure before that point certainly did not
  * reach the other side and is safe to resend; after it, the outcome is unknown.
  */
-import { request, getGlobalDispatcher, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
+
+/**
+ * The clients' own connection pool. Not undici's global dispatcher: that slot is shared with
+ * Node's bundled fetch, and once fetch (another major of undici) has filled it, this
+ * version's composed calls on it fail with UND_ERR_INVALID_ARG.
+ */
+let sharedAgent: Agent | undefined;
+const defaultDispatcher = (): Dispatcher => (sharedAgent ??= new Agent());
 
 /** What a client needs to make one call. */
 export interface HttpCall {
@@ -15,7 +23,7 @@ export interface HttpCall {
   json?: unknown;
   /** Deadline for the whole exchange: connect, send, headers and body. */
   timeoutMs: number;
-  /** An Agent with its own connect timeout or pool; the global one otherwise. */
+  /** An Agent with its own connect timeout or pool; the clients' shared one otherwise. */
   dispatcher?: Dispatcher;
   /** Larger answers are cut off and treated as a network error (default 1 MiB). */
   maxBodyBytes?: number;
@@ -37,7 +45,7 @@ export type HttpOutcome =
 /** Makes one call and never throws: network failures come back as values. */
 export async function callHttp(call: HttpCall): Promise<HttpOutcome> {
   const tracker = { sent: false };
-  const base = call.dispatcher ?? getGlobalDispatcher();
+  const base = call.dispatcher ?? defaultDispatcher();
   const dispatcher = base.compose((dispatch) => (opts, handler) => dispatch(opts, trackSend(handler, tracker)));
   const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
   let body: string | undefined;
