@@ -250,6 +250,9 @@ export async function findUserByTelegramId(db: Queryable, telegramId: number): P
 }
 
 export async function ensureTelegramUser(db: Queryable, telegramId: number): Promise<UserRecord> {
+  // Every /start and balance lands here and the user almost always exists: one round trip then.
+  const found = await findUserByTelegramId(db, telegramId);
+  if (found) return found;
   await q(db, 'INSERT INTO users (telegram_id) VALUES ($1) ON CONFLICT (telegram_id) DO NOTHING', [telegramId]);
   return (await findUserByTelegramId(db, telegramId))!;
 }

@@ -217,6 +217,9 @@ export function findUserByTelegramId(db: SqliteDb, telegramId: number): UserReco
 }
 
 export function ensureTelegramUser(db: SqliteDb, telegramId: number): UserRecord {
+  // Read first: the user almost always exists, and the INSERT would take the write lock.
+  const found = findUserByTelegramId(db, telegramId);
+  if (found) return found;
   db.prepare('INSERT INTO users (telegram_id) VALUES (?) ON CONFLICT (telegram_id) DO NOTHING').run(telegramId);
   return findUserByTelegramId(db, telegramId)!;
 }
