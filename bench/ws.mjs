@@ -45,6 +45,8 @@ const { values: flags } = parseArgs({
     'pg-url': { type: 'string' },
     'quiet-timeout': { type: 'string', default: '15' },
     'ttops-bin': { type: 'string', default: TTOPS_BIN },
+    // What bin/ttops and the systemd units give serve; the bench runs bin/ttops.js with node directly.
+    'node-flags': { type: 'string', default: '--max-semi-space-size=4' },
     compare: { type: 'string', multiple: true, default: [] },
     'cpu-prof': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -54,11 +56,12 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: node bench/ws.mjs [--streamers N] [--sockets PER_STREAMER] [--rate EVENTS_PER_S] [--duration S] [--warmup S]
                      [--repeat N] [--one-sockets N] [--one-rate EVENTS_PER_S] [--tts-texts N]
-                     [--cells fanout,one,tts] [--pg-url postgres://…] [--quiet-timeout S] [--ttops-bin PATH] [--compare PATH]… [--cpu-prof] [--json]
+                     [--cells fanout,one,tts] [--pg-url postgres://…] [--quiet-timeout S] [--ttops-bin PATH] [--node-flags FLAGS] [--compare PATH]… [--cpu-prof] [--json]
 Defaults: 500 streamers × 2 sockets, 2,000 events/s in total, 10 s cells after 3 s warm-up, 3 repetitions;
 one streamer with 1,000 sockets at 20 events/s; 20 TTS texts. SQLite unless --pg-url is given.
 --compare [LABEL=]PATH[|NODE_FLAGS] adds another ttops build (its bin/ttops.js), optionally with node flags,
-as a target in the same run, for before/after.`);
+as a target in the same run, for before/after. --node-flags (default --max-semi-space-size=4, as bin/ttops
+and the systemd units run serve) are the node flags of the main ttops target; '' for none.`);
   process.exit(0);
 }
 const N = Number(flags.streamers);
@@ -422,7 +425,7 @@ async function ttsCell(dir) {
 
 async function main() {
   const home = mkdtempSync(path.join(os.tmpdir(), 'ttops-bench-ws-'));
-  const builds = [{ name: 'ttops', bin: flags['ttops-bin'] }, ...flags.compare.map((c) => {
+  const builds = [{ name: 'ttops', bin: flags['ttops-bin'], nodeOptions: flags['node-flags'] }, ...flags.compare.map((c) => {
     const [spec, nodeOptions] = c.split('|');
     const [label, bin] = spec.includes('=') ? spec.split(/=(.*)/s) : [path.basename(path.dirname(path.dirname(path.resolve(spec)))), spec];
     return { name: `ttops ${label}`, bin: path.resolve(bin), nodeOptions };
