@@ -19,8 +19,10 @@ export type { LiveAction, PlaySoundAction, TtsAction } from './match.js';
 
 /** Tunables of the engine; defaults in `ENGINE_DEFAULTS`. */
 export interface EngineLimits {
-  /** How many recent msg_ids are remembered for dedupe. */
+  /** How many recent msg_ids are remembered for dedupe, at most. */
   seenIds: number;
+  /** How long a msg_id is remembered: a reconnect replays minutes, not hours (and memory stays small). */
+  seenMs: number;
   /** Silence after which an unfinished streak counts as ended. */
   streakTimeoutMs: number;
   /** How long an ended streak is remembered so late frames of it are ignored. */
@@ -33,9 +35,10 @@ export interface EngineLimits {
   likeFiresPerEvent: number;
 }
 
-/** Defaults: 5,000 ids, 8 s streak timeout, 2 min memory of ended streaks. */
+/** Defaults: 5,000 ids for at most 10 min, 8 s streak timeout, 2 min memory of ended streaks. */
 export const ENGINE_DEFAULTS: EngineLimits = {
   seenIds: 5000,
+  seenMs: 10 * 60_000,
   streakTimeoutMs: 8000,
   closedStreakMs: 120_000,
   maxStreaks: 2000,
@@ -99,7 +102,11 @@ const COUNTERS = { follow: 'follows', share: 'shares', join: 'joins', subscribe:
 export function handleEvent(state: EngineState, event: LiveEvent, triggers: readonly Trigger[], now: number, limits: EngineLimits = ENGINE_DEFAULTS): EngineResult {
   if (state.seen.has(event.msg_id)) return { actions: [], stats: null, duplicate: true };
   state.seen.set(event.msg_id, now);
-  while (state.seen.size > limits.seenIds) state.seen.delete(state.seen.keys().next().value as string);
+  // Insertion order is age: drop from the front while over the count or older than the window.
+  for (const [id, at] of state.seen) {
+    if (state.seen.size <= limits.seenIds && now - at <= limits.seenMs) break;
+    state.seen.delete(id);
+  }
   pruneStreaks(state, now, limits);
 
   const stats = emptyStats();

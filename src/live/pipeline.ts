@@ -7,7 +7,7 @@
 import type { Events } from '../events.js';
 import type { AccountStore, TriggerStore, UserRecord } from '../store/types.js';
 import type { Tts } from '../tts/make.js';
-import { expireStreaks, handleEvent, newEngineState, nextStreakExpiry, type EngineState, type LiveAction, type PlaySoundAction, type StatsDelta } from './engine.js';
+import { ENGINE_DEFAULTS, expireStreaks, handleEvent, newEngineState, nextStreakExpiry, type EngineState, type LiveAction, type PlaySoundAction, type StatsDelta } from './engine.js';
 import type { LiveEvent } from './event.js';
 import type { ServerMessage } from './protocol.js';
 import { toEngineTrigger, type TriggerView } from './triggers.js';
@@ -30,10 +30,14 @@ export interface PipelineDeps {
 interface StreamerState {
   engine: EngineState;
   triggers?: TriggerView[];
+  /** When this process last ran an event of the streamer (idle state is let go). */
+  lastEventAt: number;
 }
 
 /** How often streaks whose end never came are closed. */
 const EXPIRY_TICK_MS = 1000;
+/** A streamer silent this long (and past every cooldown) is forgotten: dedupe ids would have aged out anyway. */
+const IDLE_FORGET_MS = ENGINE_DEFAULTS.seenMs;
 
 /** The event → messages path, one per process. */
 export class LivePipeline {
@@ -55,7 +59,8 @@ export class LivePipeline {
     // Steady state (triggers loaded, no speech) runs without awaiting: no microtask hops per event.
     const known = this.streamers.get(user.id);
     const state = known?.triggers ? known : await this.stateOf(user.id);
-    const result = handleEvent(state.engine, event, state.triggers!, Date.now());
+    state.lastEventAt = Date.now();
+    const result = handleEvent(state.engine, event, state.triggers!, state.lastEventAt);
     this.deps.onProcessed?.(user.id, event, result.stats, result.actions.length);
     if (result.duplicate) return [];
     const { actions } = result;
@@ -78,7 +83,7 @@ export class LivePipeline {
 
   private async stateOf(userId: number): Promise<StreamerState> {
     let state = this.streamers.get(userId);
-    if (!state) this.streamers.set(userId, (state = { engine: newEngineState() }));
+    if (!state) this.streamers.set(userId, (state = { engine: newEngineState(), lastEventAt: Date.now() }));
     state.triggers ??= (await this.deps.store.listTriggers(userId)).map(toEngineTrigger);
     return state;
   }
@@ -120,6 +125,10 @@ export class LivePipeline {
   private async expire(): Promise<void> {
     const now = Date.now();
     for (const [userId, state] of this.streamers) {
+      if (isIdle(state, now)) {
+        this.streamers.delete(userId);
+        continue;
+      }
       const due = nextStreakExpiry(state.engine);
       if (due === null || due > now || !state.triggers) continue;
       const actions = expireStreaks(state.engine, state.triggers, now);
@@ -130,6 +139,12 @@ export class LivePipeline {
       if (messages.length) this.deliver(userId, messages);
     }
   }
+}
+
+/** Whether nothing of a streamer's state can matter any more: silent past the dedupe window and every cooldown, no open streak. */
+function isIdle(state: StreamerState, now: number): boolean {
+  const longestCooldownMs = Math.max(0, ...(state.triggers ?? []).map((t) => t.cooldown_seconds * 1000));
+  return now - state.lastEventAt > Math.max(IDLE_FORGET_MS, longestCooldownMs) && nextStreakExpiry(state.engine) === null;
 }
 
 /** A 0–100 volume scaled by another 0–100 volume. */

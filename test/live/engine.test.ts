@@ -89,6 +89,17 @@ test('engine: the dedupe memory is bounded', () => {
   assert.deepEqual([...state.seen.keys()], ['j7', 'j8', 'j9']);
 });
 
+test('engine: dedupe ids age out after seenMs, so idle streamers hold no memory', () => {
+  const state = newEngineState();
+  const t = [sound(1, { event_type: 'follow' })];
+  handleEvent(state, event({ event_type: 'follow', msg_id: 'old' }), t, T0);
+  handleEvent(state, event({ event_type: 'follow', msg_id: 'recent' }), t, T0 + ENGINE_DEFAULTS.seenMs);
+  // Within the window the old id is still a duplicate.
+  assert.equal(handleEvent(state, event({ event_type: 'follow', msg_id: 'old' }), t, T0 + ENGINE_DEFAULTS.seenMs).duplicate, true);
+  handleEvent(state, event({ event_type: 'join', msg_id: 'later' }), [], T0 + ENGINE_DEFAULTS.seenMs + 1);
+  assert.deepEqual([...state.seen.keys()], ['recent', 'later']);
+});
+
 test('engine: TTS templates are filled from the event and length-capped', () => {
   const tts = trigger(7, { event_type: 'gift', condition_key: 'gift_id', condition_value: '5655', action: 'both', action_params: { sound: 'r.mp3', text: '{nickname} sent {repeat_count} {gift_name}', volume: 40 } });
   const { actions } = run([tts], [rose(2, false), rose(5, true)]);
