@@ -3,6 +3,7 @@
  * docs/websocket.md describes it for client authors; test/live/protocol.test.ts checks the
  * two agree.
  */
+import type { LiveStatus } from './source.js';
 
 /** Close codes: 4xxx are ours, one per reason a client can act on. */
 export const WS_CLOSE = {
@@ -20,8 +21,8 @@ export const WS_CLOSE = {
   tooSlow: 4008,
 } as const;
 
-/** Connection state of the streamer's live source, as the client shows it. */
-export type LiveStatus = 'connecting' | 'live' | 'offline' | 'user_not_found' | 'rate_limited' | 'error';
+/** Connection state of the streamer's live source, as the client shows it (the sources' statuses, forwarded as is). */
+export type { LiveStatus };
 
 /** `status`: the live source's state changed (also sent once right after connecting). */
 export interface StatusMessage {
