@@ -151,6 +151,24 @@ function toConfig(v: SettingValues, given: Record<string, unknown>, ctx: { cwd: 
     /** Live sessions: raw event retention, the upstream lease and the grace after the last socket. */
     live: { eventRetentionDays: v.LIVE_EVENT_RETENTION_DAYS, leaseMs: v.LIVE_LEASE_SECONDS * 1000, graceMs: v.LIVE_GRACE_SECONDS * 1000 },
     signApiKey: v.SIGN_API_KEY,
+    /** Card providers (each off while its credentials are unset), order expiry and the referral bonus. */
+    payments: {
+      robokassa: {
+        login: v.ROBOKASSA_MERCHANT_LOGIN,
+        password1: v.ROBOKASSA_PASSWORD_1,
+        password2: v.ROBOKASSA_PASSWORD_2,
+        testPassword1: v.ROBOKASSA_TEST_PASSWORD_1,
+        testPassword2: v.ROBOKASSA_TEST_PASSWORD_2,
+        isTest: v.ROBOKASSA_IS_TEST,
+        hash: v.ROBOKASSA_HASH,
+        url: v.ROBOKASSA_URL,
+        allowedIps: v.ROBOKASSA_ALLOWED_IPS ?? [],
+      },
+      yookassa: { shopId: v.YOOKASSA_SHOP_ID, secretKey: v.YOOKASSA_SECRET_KEY, apiUrl: stripSlash(v.YOOKASSA_API_URL), allowedIps: v.YOOKASSA_ALLOWED_IPS ?? [] },
+      wata: { token: v.WATA_TOKEN, apiUrl: stripSlash(v.WATA_API_URL) },
+      orderTtlMs: v.ORDER_TTL_MINUTES * 60_000,
+      referralBonusCredits: v.REFERRAL_BONUS_CREDITS,
+    },
     log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT ?? (v.TTOPS_ENV === 'dev' && ctx.isTty ? 'pretty' : 'json') },
     /** The env file that was read, if any. */
     envFile: ctx.envFile,

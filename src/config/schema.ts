@@ -77,14 +77,23 @@ export const SETTINGS = [
   setting('LIVE_LEASE_SECONDS', z.coerce.number().int().min(1).max(300).default(15), '15', "how long one `serve` holds a streamer's upstream connection without renewing; another takes over after this when it dies"),
   setting('LIVE_GRACE_SECONDS', z.coerce.number().int().min(0).max(3600).default(10), '10', "how long the upstream connection stays open after a streamer's last socket leaves"),
   setting('SIGN_API_KEY', z.string().min(1).optional(), 'unset', 'TikTok signing key (Euler Stream)', { secret: true }),
-  setting('ROBOKASSA_LOGIN', z.string().min(1).optional(), 'unset → off', 'Robokassa merchant login'),
-  setting('ROBOKASSA_PASSWORD1', z.string().min(1).optional(), 'unset', 'Robokassa password #1', { secret: true }),
-  setting('ROBOKASSA_PASSWORD2', z.string().min(1).optional(), 'unset', 'Robokassa password #2', { secret: true }),
-  setting('ROBOKASSA_HASH', z.enum(['md5', 'sha1', 'sha256', 'sha384', 'sha512']).default('md5'), 'md5', 'Robokassa signature hash'),
-  setting('ROBOKASSA_TEST', bool.default('false'), 'false', 'Robokassa test mode'),
-  setting('YOOKASSA_SHOP_ID', z.string().min(1).optional(), 'unset → off', 'YooKassa shop id'),
+  setting('ROBOKASSA_MERCHANT_LOGIN', z.string().min(1).optional(), 'unset → Robokassa off', 'Robokassa shop identifier (MerchantLogin)'),
+  setting('ROBOKASSA_PASSWORD_1', z.string().min(1).optional(), 'unset', 'Robokassa password #1 (signs pay links); with ROBOKASSA_IS_TEST and no test set, the test password #1', { secret: true }),
+  setting('ROBOKASSA_PASSWORD_2', z.string().min(1).optional(), 'unset', 'Robokassa password #2 (checks ResultURL notifications)', { secret: true }),
+  setting('ROBOKASSA_TEST_PASSWORD_1', z.string().min(1).optional(), 'unset', 'Robokassa test password #1, kept apart from the live one', { secret: true }),
+  setting('ROBOKASSA_TEST_PASSWORD_2', z.string().min(1).optional(), 'unset', 'Robokassa test password #2', { secret: true }),
+  setting('ROBOKASSA_IS_TEST', bool.default('false'), 'false', 'new Robokassa orders run in test mode (IsTest=1, test passwords); a test payment never pays a live order'),
+  setting('ROBOKASSA_HASH', z.enum(['md5', 'ripemd160', 'sha1', 'sha256', 'sha384', 'sha512']).default('md5'), 'md5', 'Robokassa signature hash, as set in the shop\'s technical settings'),
+  setting('ROBOKASSA_URL', url.default('https://auth.robokassa.ru/Merchant/Index.aspx'), 'https://auth.robokassa.ru/Merchant/Index.aspx', 'Robokassa payment page (a local fake in tests)'),
+  setting('ROBOKASSA_ALLOWED_IPS', commaList.optional(), 'unset → any', 'comma list of addresses/CIDRs ResultURL calls may come from (Robokassa: 185.59.216.65,185.59.217.65)'),
+  setting('YOOKASSA_SHOP_ID', z.string().min(1).optional(), 'unset → YooKassa off', 'YooKassa shop id (a test shop has its own id and key)'),
   setting('YOOKASSA_SECRET_KEY', z.string().min(1).optional(), 'unset', 'YooKassa secret key', { secret: true }),
-  setting('YOOKASSA_API_URL', url.default('https://api.yookassa.ru/v3'), 'https://api.yookassa.ru/v3', 'YooKassa API base URL'),
+  setting('YOOKASSA_API_URL', url.default('https://api.yookassa.ru/v3'), 'https://api.yookassa.ru/v3', 'YooKassa API base URL (a local fake in tests)'),
+  setting('YOOKASSA_ALLOWED_IPS', commaList.optional(), 'unset → any', 'comma list of addresses/CIDRs webhooks may come from (YooKassa publishes its list); the payment is re-fetched either way'),
+  setting('WATA_TOKEN', z.string().min(1).optional(), 'unset → WATA off', 'WATA API access token (Bearer)', { secret: true }),
+  setting('WATA_API_URL', url.default('https://api.wata.pro/api/h2h'), 'https://api.wata.pro/api/h2h', 'WATA API base URL (sandbox: https://api-sandbox.wata.pro/api/h2h; its orders are test orders)'),
+  setting('ORDER_TTL_MINUTES', z.coerce.number().int().min(5).max(10_080).default(60), '60', 'an unpaid card order expires after this (a payment arriving later is still honoured)'),
+  setting('REFERRAL_BONUS_CREDITS', z.coerce.number().int().min(0).max(1_000_000).default(10), '10', "credits the inviter and the invitee each get on the invitee's first fulfilled payment (0: referrals off)"),
   setting('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'info', 'log level'),
   setting('LOG_FORMAT', z.enum(['pretty', 'json']).optional(), 'pretty on a TTY in dev, else json', 'log format'),
 ] as const;
@@ -96,7 +105,14 @@ export type SettingValues = { [S in (typeof SETTINGS)[number] as S['name']]: z.o
 export const SETTINGS_OBJECT = z.object(Object.fromEntries(SETTINGS.map((s) => [s.name, s.schema])) as { [S in (typeof SETTINGS)[number] as S['name']]: S['schema'] });
 
 /** Old names still accepted, mapped to the current ones. */
-export const ALIASES: Record<string, string> = { TTS_BASE_URL: 'MEDIA_BASE_URL' };
+export const ALIASES: Record<string, string> = {
+  TTS_BASE_URL: 'MEDIA_BASE_URL',
+  // Names of the first ttops releases, before the seeds' names were adopted.
+  ROBOKASSA_LOGIN: 'ROBOKASSA_MERCHANT_LOGIN',
+  ROBOKASSA_PASSWORD1: 'ROBOKASSA_PASSWORD_1',
+  ROBOKASSA_PASSWORD2: 'ROBOKASSA_PASSWORD_2',
+  ROBOKASSA_TEST: 'ROBOKASSA_IS_TEST',
+};
 
 /** Names of settings whose values must never be printed. */
 export const SECRET_NAMES = new Set<string>(SETTINGS.filter((s) => 'secret' in s && s.secret).map((s) => s.name));
