@@ -10,6 +10,7 @@ import type { LiveStore } from './live-types.js';
 
 export type * from './billing-types.js';
 export type * from './live-types.js';
+export type * from './order-types.js';
 
 export type Engine = 'sqlite' | 'postgres';
 export type LicenseStatus = 'active' | 'redeemed' | 'revoked';

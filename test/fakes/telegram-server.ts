@@ -133,6 +133,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     ['answerCallbackQuery', () => true],
     ['answerPreCheckoutQuery', () => true],
     ['refundStarPayment', () => true],
+    ['getStarTransactions', () => ({ transactions: [] })],
     ['deleteMessage', () => true],
     ['sendMessage', (p) => message(p, { text: p.text })],
     ['editMessageText', (p) => message(p, { text: p.text, edit_date: Math.floor(Date.now() / 1000) })],

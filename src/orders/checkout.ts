@@ -1,0 +1,185 @@
+/**
+ * The checkout: the catalogue for buyers, making an order (price, promo, pay link), an order
+ * seen through its signed link or by its owner, and the buyer's cabinet. Money moves only in
+ * fulfil.ts, from a notification a provider module verified; nothing here grants anything.
+ */
+import { randomUUID } from 'node:crypto';
+import { formatRubles } from '../billing/catalogue.js';
+import { InvalidInputError, NotFoundError, UnreachableError } from '../errors.js';
+import type { PaymentProvider } from '../payments/types.js';
+import type { AccountStore, LicenseStore, OrderProvider, PaymentStore, ProductRecord, ProductStore, PromoRecord, PromoStore, ReferralStore, ShopOrderRecord, ShopOrderStore } from '../store/types.js';
+import { checkPromo, priceOf, PROMO_PATTERN } from './pricing.js';
+import type { KeySeal } from './sealed-key.js';
+import type { StatusLinks } from './status-link.js';
+import type { Buyer, CabinetView, Checkout, CreatedOrder, CreateOrderInput, OrderView, ProductView } from './types.js';
+
+/** What the checkout reads and writes. */
+export type CheckoutStore = ProductStore &
+  ShopOrderStore &
+  PromoStore &
+  ReferralStore &
+  Pick<AccountStore, 'findUserById' | 'ensureTelegramUser'> &
+  Pick<LicenseStore, 'findLicenseById'> &
+  Pick<PaymentStore, 'findPayment'>;
+
+export interface CheckoutDeps {
+  store: CheckoutStore;
+  /** The configured providers, in the order the shop offers them. */
+  providers: ReadonlyMap<OrderProvider, PaymentProvider>;
+  links: StatusLinks;
+  seal: KeySeal;
+  orderTtlMs: number;
+  now?: () => Date;
+}
+
+/** A referral code as links carry it; anything else is ignored rather than blocking a sale. */
+const REF_PATTERN = /^[0-9A-Za-z]{4,16}$/;
+
+/** The product as buyers see it, titled in their language. */
+export function productForBuyer(p: ProductRecord, lang: 'ru' | 'en'): ProductView {
+  return {
+    id: p.id,
+    kind: p.kind,
+    code: p.code,
+    title: lang === 'ru' ? p.titleRu : p.titleEn,
+    title_ru: p.titleRu,
+    title_en: p.titleEn,
+    price_rub: formatRubles(p.priceRub),
+    price_stars: p.priceStars,
+    credits: p.credits,
+    plan: p.plan,
+    ttl_days: p.ttlDays,
+  };
+}
+
+export class CheckoutService implements Checkout {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CheckoutDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async products(lang: 'ru' | 'en'): Promise<ProductView[]> {
+    return (await this.deps.store.listProducts({ enabledOnly: true })).map((p) => productForBuyer(p, lang));
+  }
+
+  providers(): OrderProvider[] {
+    return [...this.deps.providers.keys()];
+  }
+
+  statusUrl(orderId: number): string {
+    return this.deps.links.url(orderId);
+  }
+
+  async createOrder(input: CreateOrderInput, buyer: Buyer): Promise<CreatedOrder> {
+    const { store } = this.deps;
+    const lang = input.lang ?? 'ru';
+    const product = await store.findProduct(input.product_id);
+    if (!product || !product.enabled) throw new NotFoundError('product_not_found', `product ${input.product_id} is not on sale — GET /v2/products lists what is`);
+    const provider = this.deps.providers.get(input.provider);
+    if (!provider) throw new InvalidInputError('provider_unavailable', `${input.provider} payments are not set up here — choose one of: ${this.providers().join(', ') || 'none (no card provider is configured)'}`);
+    const userId = buyer.userId ?? (buyer.telegramId !== undefined ? (await store.ensureTelegramUser(buyer.telegramId)).id : undefined);
+    const promo = input.promo_code === undefined ? undefined : await this.usablePromo(input.promo_code, userId);
+    const price = priceOf(product, promo);
+    if (price.credits > 0 && userId === undefined) throw new InvalidInputError('account_required', 'credits go to an account — log in (or buy in the Telegram bot) first');
+    const now = this.now();
+    const order = await store.openOrder({
+      productId: product.id,
+      provider: provider.name,
+      userId: userId ?? null,
+      telegramId: buyer.telegramId ?? null,
+      lang,
+      amount: price.amount,
+      listPrice: price.listPrice,
+      credits: price.credits,
+      ...(promo ? { promo: { id: promo.id, buyer: `user:${userId}` } } : {}),
+      refCode: input.ref !== undefined && REF_PATTERN.test(input.ref) ? input.ref.toUpperCase() : null,
+      test: provider.test,
+      idempotenceKey: randomUUID(),
+      expiresAt: new Date(now.getTime() + this.deps.orderTtlMs).toISOString(),
+    });
+    const statusUrl = this.statusUrl(order.id);
+    let link;
+    try {
+      link = await provider.createCheckout({ orderId: order.id, amount: order.amount, description: lang === 'ru' ? product.titleRu : product.titleEn, returnUrl: statusUrl, idempotenceKey: order.idempotenceKey, expiresAt: order.expiresAt, lang });
+    } catch (error) {
+      await store.failOrder(order.id, 'provider_failed');
+      throw new UnreachableError('provider_failed', `${provider.name} did not create the payment (${(error as Error).message}) — try again in a minute or choose another way to pay`, { cause: error, context: { order_id: order.id } });
+    }
+    await store.markOrderPending(order.id, { payUrl: link.payUrl, providerOrderId: link.providerOrderId, test: link.test });
+    return { order_id: order.id, amount: formatRubles(order.amount), pay_url: link.payUrl, status_url: statusUrl };
+  }
+
+  /** The promo behind a typed code, usable by this buyer now (the store re-checks uses in its transaction). */
+  private async usablePromo(code: string, userId: number | undefined): Promise<PromoRecord> {
+    if (!PROMO_PATTERN.test(code)) throw new InvalidInputError('invalid_promo_code', 'a promo code is 3–32 letters, digits, `-` or `_`');
+    // Once per buyer needs to know the buyer: an anonymous checkout could use a code any number of times.
+    if (userId === undefined) throw new InvalidInputError('account_required', 'promo codes are for logged-in buyers — log in at /account (or use the Telegram bot) first');
+    return checkPromo(await this.deps.store.findPromoByCode(code.toUpperCase()), code, this.now());
+  }
+
+  async orderByLink(id: number, exp: number, sig: string): Promise<OrderView> {
+    this.deps.links.check(id, exp, sig);
+    const order = await this.deps.store.findShopOrder(id);
+    if (!order) throw new NotFoundError('order_not_found', `order ${id} does not exist`);
+    // A Telegram buyer got the key by bot message; everyone else sees it here, once.
+    const sealed = order.keyPending && order.telegramId === null ? await this.deps.store.revealOrderKey(id) : undefined;
+    return this.view(order, await this.promoCodes(), sealed === undefined ? undefined : this.deps.seal.open(sealed));
+  }
+
+  async orderForOwner(id: number, userId: number): Promise<OrderView> {
+    const order = await this.deps.store.findShopOrder(id);
+    if (!order || order.userId !== userId) throw new NotFoundError('order_not_found', `you have no order ${id}`);
+    return this.view(order, await this.promoCodes());
+  }
+
+  async cabinet(userId: number): Promise<CabinetView> {
+    const { store } = this.deps;
+    const user = await store.findUserById(userId);
+    if (!user) throw new NotFoundError('user_not_found', 'this account no longer exists — log in again');
+    const [orders, payments, referralCode, promos] = await Promise.all([store.listShopOrders({ userId, limit: 50 }), store.listUserPayments(userId, 50), store.referralCodeOf(userId), this.promoCodes()]);
+    const expires = user.licenseExpiresAt;
+    return {
+      username: user.username ?? `telegram:${user.telegramId}`,
+      credits: user.credits,
+      plan: user.plan,
+      license_expires_at: expires,
+      license_active: expires !== null && Date.parse(expires) > this.now().getTime(),
+      referral_code: referralCode,
+      orders: await Promise.all(orders.map((o) => this.view(o, promos))),
+      receipts: payments.map((p) => ({ payment_id: p.id, provider: p.provider, amount: p.amount, currency: p.currency, status: p.status, paid_at: p.paidAt })),
+    };
+  }
+
+  /** Promo codes by id (a shop has a handful), read once per answer. */
+  private async promoCodes(): Promise<Map<number, string>> {
+    return new Map((await this.deps.store.listPromos()).map((p) => [p.id, p.code]));
+  }
+
+  /** The order as buyers see it; `revealedKey` only on the one call that revealed it. */
+  private async view(order: ShopOrderRecord, promos: Map<number, string>, revealedKey?: string): Promise<OrderView> {
+    const { store } = this.deps;
+    const [product, license] = await Promise.all([store.findProduct(order.productId), order.licenseId === null ? undefined : store.findLicenseById(order.licenseId)]);
+    const paid = order.status === 'paid' || order.status === 'refunded';
+    return {
+      order_id: order.id,
+      status: order.status,
+      product: productForBuyer(product!, order.lang),
+      provider: order.provider,
+      amount: formatRubles(order.amount),
+      list_price: formatRubles(order.listPrice),
+      promo_code: order.promoCodeId === null ? null : (promos.get(order.promoCodeId) ?? null),
+      test: order.test,
+      created_at: order.createdAt,
+      expires_at: order.expiresAt,
+      paid_at: order.paidAt,
+      delivered: paid
+        ? {
+            credits: order.credits,
+            ...(license ? { license_expires_at: license.expiresAt, license_delivery: order.telegramId !== null ? 'sent_to_telegram' : revealedKey !== undefined ? 'shown_now' : 'shown_before' } : {}),
+            ...(revealedKey !== undefined ? { license_key: revealedKey } : {}),
+          }
+        : null,
+    };
+  }
+}
