@@ -15,7 +15,8 @@ export class StatusLinks {
 
   constructor(
     jwtSecret: string,
-    private readonly baseUrl: string,
+    /** The public base URL of the API, read at use (`serve` may learn it only once listening). */
+    private readonly baseUrl: () => string,
     private readonly now: () => number = Date.now,
   ) {
     this.key = Buffer.from(hkdfSync('sha256', jwtSecret, 'ttops', 'order status link', 32));
@@ -24,7 +25,7 @@ export class StatusLinks {
   /** The absolute link to order `id`, valid for STATUS_LINK_TTL_S from now. */
   url(id: number): string {
     const exp = Math.floor(this.now() / 1000) + STATUS_LINK_TTL_S;
-    return `${this.baseUrl}/orders/${id}?exp=${exp}&sig=${this.sign(id, exp)}`;
+    return `${this.baseUrl()}/orders/${id}?exp=${exp}&sig=${this.sign(id, exp)}`;
   }
 
   /** Throws `link_invalid` (400 damaged, 403 wrong signature), or `link_expired` (410) past its time. */

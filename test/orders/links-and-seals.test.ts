@@ -13,7 +13,7 @@ function parts(url: string): { id: number; exp: number; sig: string } {
 
 test('a status link checks out for its order and no other, and expires', () => {
   let now = Date.parse('2026-11-30T12:00:00Z');
-  const links = new StatusLinks(SECRET, 'https://api.example.com', () => now);
+  const links = new StatusLinks(SECRET, () => 'https://api.example.com', () => now);
   const url = links.url(42);
   assert.match(url, /^https:\/\/api\.example\.com\/orders\/42\?exp=\d+&sig=[\w-]{43}$/);
   const { id, exp, sig } = parts(url);
@@ -23,7 +23,7 @@ test('a status link checks out for its order and no other, and expires', () => {
   assert.throws(() => links.check(42, exp + 1, sig), { code: 'link_invalid', status: 403 });
   assert.throws(() => links.check(42, exp, sig.slice(1)), { code: 'link_invalid' });
   assert.throws(() => links.check(42, Number.POSITIVE_INFINITY, sig), { code: 'link_invalid', status: 400 });
-  assert.throws(() => new StatusLinks('y'.repeat(40), 'https://api.example.com', () => now).check(id, exp, sig), { code: 'link_invalid' }, 'another secret signs differently');
+  assert.throws(() => new StatusLinks('y'.repeat(40), () => 'https://api.example.com', () => now).check(id, exp, sig), { code: 'link_invalid' }, 'another secret signs differently');
   now += (STATUS_LINK_TTL_S + 1) * 1000;
   assert.throws(() => links.check(id, exp, sig), { code: 'link_expired', status: 410 });
 });
