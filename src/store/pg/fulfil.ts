@@ -5,7 +5,7 @@
  *
  * Locks, always in this order: the order row (FOR UPDATE, so two events for one order are
  * decided one after the other), the payments key (a concurrent copy of the same event waits
- * on it, then finds it and grants nothing), then the buyer's users row (so two first payments
+ * on it, then finds it and grants nothing), then the buyer's users row (FOR NO KEY UPDATE, so two first payments
  * of one buyer cannot both pay the referral), then the inviter's.
  */
 import type pg from 'pg';
@@ -100,7 +100,9 @@ async function retakePromoUse(tx: Queryable, order: ShopOrderRecord): Promise<vo
  */
 async function payReferral(tx: Queryable, order: ShopOrderRecord, payment: PaymentRecord, input: FulfilInput): Promise<number | undefined> {
   const userId = order.userId!;
-  await q(tx, 'SELECT id FROM users WHERE id = $1 FOR UPDATE', [userId]);
+  // NO KEY UPDATE: the same lock the balance update takes, and unlike FOR UPDATE it does not wait on the
+  // key-share locks that a concurrent payment's foreign key holds on this row (that wait deadlocks).
+  await q(tx, 'SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
   const [paidBefore] = await q(tx, `SELECT 1 FROM payments WHERE user_id = $1 AND id <> $2 AND status IN ${FULFILLED} LIMIT 1`, [userId, payment.id]);
   if (paidBefore) return undefined;
   let [referral] = await q(tx, 'SELECT * FROM referrals WHERE invitee_user_id = $1', [userId]);

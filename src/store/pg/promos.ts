@@ -81,7 +81,7 @@ export async function referralCodeOf(db: Queryable, userId: number): Promise<str
 export function attachReferral(pool: pg.Pool, inviteeId: number, code: string): Promise<boolean> {
   if (!isRowId(inviteeId)) return Promise.resolve(false);
   return withTransaction(pool, async (tx) => {
-    const [invitee] = await q(tx, 'SELECT id FROM users WHERE id = $1 FOR UPDATE', [inviteeId]);
+    const [invitee] = await q(tx, 'SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE', [inviteeId]);
     if (!invitee) return false;
     const [inviter] = await q(tx, 'SELECT id FROM users WHERE ref_code = $1 AND id <> $2', [normalizeRefCode(code), inviteeId]);
     if (!inviter) return false;
