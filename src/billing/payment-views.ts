@@ -5,8 +5,10 @@
 import { NotFoundError } from '../errors.js';
 import type { AuditRecord, PaymentRecord, PaymentStatus, ShopOrderRecord, Store } from '../store/types.js';
 
+/** Every status a payments row can have (what `--status` accepts). */
 export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['pending', 'paid', 'rejected', 'refund_requested', 'refunded'];
 
+/** The JSON shape of a payment. */
 export interface PaymentView {
   id: number;
   provider: string;
@@ -51,12 +53,14 @@ export interface OrderView {
   paid_at: string | null;
 }
 
+/** `ttops payments show`: a payment, its order (null for Stars) and its audit rows, oldest first. */
 export interface PaymentDetail {
   payment: PaymentView;
   order: OrderView | null;
   audit: { at: string; actor: string; action: string; subject: string | null; detail: Record<string, unknown> | null }[];
 }
 
+/** A PaymentRecord as PaymentView. */
 export function paymentView(p: PaymentRecord): PaymentView {
   return {
     id: p.id,
@@ -79,6 +83,7 @@ export function paymentView(p: PaymentRecord): PaymentView {
   };
 }
 
+/** A ShopOrderRecord as OrderView (never the sealed key). */
 export function orderView(o: ShopOrderRecord): OrderView {
   return {
     id: o.id,

@@ -35,6 +35,7 @@ export interface PromoInput {
 export const PROMO_CODE_PATTERN = /^[A-Z0-9][A-Z0-9_-]{2,31}$/;
 const MAX_CREDITS = 1_000_000;
 
+/** The JSON shape of a promo code. */
 export function promoView(p: PromoRecord): PromoView {
   return { id: p.id, code: p.code, kind: p.kind, value: p.value, max_uses: p.maxUses, uses: p.uses, expires_at: p.expiresAt, enabled: p.enabled, created_at: p.createdAt };
 }

@@ -100,6 +100,7 @@ export function referralRows(paymentId: number, inviteeId: number, inviterId: nu
 
 /** Crockford's base32: no I, L, O, U, so a code read aloud or retyped survives. */
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** 8 symbols: 40 random bits, short enough for a `/start ref_…` deep link. */
 export const REF_CODE_LENGTH = 8;
 
 /** A fresh random referral code (8 × 5 bits; a clash is retried by the adapter). */
