@@ -12,6 +12,7 @@ import type { GlobalOptions, Io } from './io.js';
 import { register as registerBackup } from './register/backup.js';
 import { register as registerBilling } from './register/billing.js';
 import { register as registerBot } from './register/bot.js';
+import { register as registerCheckout } from './register/checkout.js';
 import { register as registerDeploy } from './register/deploy.js';
 import { int } from './register/int.js';
 import { register as registerJobs } from './register/jobs.js';
@@ -113,6 +114,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--days <n>', 'days to add', int(1, 3650))
     .action(action(async (g, ref: string, o: { days: number }) => (await import('./commands/license.js')).runLicenseExtend(io, g, ref, o)));
 
-  for (const register of [registerJobs, registerDeploy, registerOps, registerBackup, registerLive, registerBilling, registerBot]) register(program, io, action);
+  for (const register of [registerJobs, registerDeploy, registerOps, registerBackup, registerLive, registerBilling, registerCheckout, registerBot]) register(program, io, action);
   return program;
 }

@@ -36,6 +36,7 @@ export function toPayment(row: Row): PaymentRecord {
     providerChargeId: str(row.provider_charge_id),
     userId: numOrNull(row.user_id),
     productId: numOrNull(row.product_id),
+    orderId: numOrNull(row.order_id),
     amount: String(row.amount),
     currency: String(row.currency),
     credits: Number(row.credits),

@@ -55,6 +55,8 @@ export interface PaymentRecord {
   providerChargeId: string | null;
   userId: number | null;
   productId: number | null;
+  /** The card order this payment is for (null for Stars, and for a notification naming no known order). */
+  orderId: number | null;
   /** As the provider stated it ("150" Stars, "290.00" RUB). */
   amount: string;
   currency: string;
@@ -113,8 +115,9 @@ export interface PaymentStore {
   /** Inserts the payment unless (provider, id) exists, and in the same transaction grants what it bought. */
   recordPayment(input: PaymentInput): Promise<PaymentOutcome>;
   findPayment(provider: string, providerPaymentId: string): Promise<PaymentRecord | undefined>;
-  /** Payments by status (newest first), e.g. refunds still waiting on the provider. */
-  listPayments(filter: { status?: PaymentStatus; limit?: number }): Promise<PaymentRecord[]>;
+  findPaymentById(id: number): Promise<PaymentRecord | undefined>;
+  /** Payments by status and provider (newest first), e.g. refunds still waiting on the provider. */
+  listPayments(filter: { status?: PaymentStatus; provider?: string; limit?: number }): Promise<PaymentRecord[]>;
   /** Records that the caller delivered the license key of this payment. */
   markKeySent(paymentId: number): Promise<void>;
   /** paid/rejected → refund_requested (repeatable); throws NotFound, or Conflict when refunded. */

@@ -3,7 +3,7 @@
  * outbox row is delivered by its own `notify.telegram` job, and what a refund writes to the
  * ledger. The adapters only say them in their SQL dialect, inside their transactions.
  */
-import type { Actor, LicenseRecord, NewJob, PaymentRecord, ProductPatch, ProductRecord } from './types.js';
+import type { Actor, LicenseRecord, NewJob, PaymentRecord, ProductPatch, ProductRecord, PromoRecord } from './types.js';
 
 /** One `audit_log` row, ready to insert. */
 export interface AuditRow {
@@ -32,6 +32,11 @@ export const audit = {
   paymentRejected: (by: Actor, p: PaymentRecord) => row(by, 'payment.reject', `payment:${p.id}`, { provider: p.provider, user_id: p.userId, amount: p.amount, currency: p.currency, reason: p.rejectReason }),
   refundRequested: (by: Actor, p: PaymentRecord) => row(by, 'payment.refund_request', `payment:${p.id}`, { provider: p.provider, user_id: p.userId }),
   paymentRefunded: (by: Actor, p: PaymentRecord, debited: number) => row(by, 'payment.refund', `payment:${p.id}`, { provider: p.provider, user_id: p.userId, debited, license_id: p.licenseId }),
+  promoAdded: (by: Actor, p: PromoRecord) => row(by, 'promo.add', `promo:${p.id}`, { code: p.code, kind: p.kind, value: p.value, max_uses: p.maxUses, expires_at: p.expiresAt }),
+  promoEnabled: (by: Actor, p: PromoRecord) => row(by, p.enabled ? 'promo.enable' : 'promo.disable', `promo:${p.id}`, { code: p.code, uses: p.uses }),
+  /** Filed under the payment that paid it, so `ttops payments show` lists it with the payment. */
+  referralRewarded: (by: Actor, paymentId: number, inviteeId: number, inviterId: number, bonus: number) =>
+    row(by, 'referral.reward', `payment:${paymentId}`, { invitee_user_id: inviteeId, inviter_user_id: inviterId, bonus }),
   /** Any other action (restores record themselves with their own detail). */
   other: (by: Actor, action: string, subject: string, detail: Record<string, unknown>) => row(by, action, subject, detail),
 };
@@ -60,7 +65,7 @@ export function refundRow(jobId: number, refund: { userId: number; amount: numbe
 export interface PaymentLedgerRow {
   userId: number;
   delta: number;
-  kind: 'purchase' | 'payment_refund';
+  kind: 'purchase' | 'payment_refund' | 'referral_bonus' | 'referral_reward';
   reason: string;
   paymentId: number;
 }

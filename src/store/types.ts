@@ -7,6 +7,7 @@
 import type { Bus } from './bus.js';
 import type { PaymentStore, ProductStore, StatsStore } from './billing-types.js';
 import type { LiveStore } from './live-types.js';
+import type { PromoStore, ReferralStore, ShopOrderStore } from './order-types.js';
 
 export type * from './billing-types.js';
 export type * from './live-types.js';
@@ -226,6 +227,8 @@ export interface StoreCore {
   /** Row count of every table (backup manifests, status). */
   countRows(): Promise<Record<string, number>>;
   listAudit(limit: number): Promise<AuditRecord[]>;
+  /** Audit rows about these subjects (`payment:12`, `license:3`), oldest first. */
+  listAuditFor(subjects: string[], limit: number): Promise<AuditRecord[]>;
 }
 
 /** License keys: issue, find, revoke, extend, redeem. */
@@ -415,4 +418,4 @@ export interface BotStore {
  * The whole store, as daemons open it. Services take only the parts they use
  * (`AccountStore`, `QueueStore`, …), so a part can be read and tested on its own.
  */
-export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore, LiveStore, ProductStore, PaymentStore, StatsStore, BotStore, ReminderStore {}
+export interface Store extends StoreCore, LicenseStore, AccountStore, QueueStore, LedgerStore, OutboxStore, SoundStore, TriggerStore, LiveStore, ProductStore, PaymentStore, StatsStore, BotStore, ReminderStore, ShopOrderStore, PromoStore, ReferralStore {}

@@ -32,11 +32,11 @@ for (const { name, make } of ENGINES) {
     });
 
     test('migrations go up, report status, go down and up again', async () => {
-      assert.deepEqual((await store.migrationStatus()).map((m) => m.applied), [false, false, false, false, false, false, false]);
-      assert.deepEqual(await store.migrateUp(), ['0001_foundation', '0002_jobs', '0003_lean_claims', '0004_claim_plan', '0005_streamers', '0006_bot', '0007_billing']);
+      assert.deepEqual((await store.migrationStatus()).map((m) => m.applied), [false, false, false, false, false, false, false, false]);
+      assert.deepEqual(await store.migrateUp(), ['0001_foundation', '0002_jobs', '0003_lean_claims', '0004_claim_plan', '0005_streamers', '0006_bot', '0007_billing', '0008_checkout']);
       assert.deepEqual(await store.migrateUp(), []);
       assert.ok((await store.migrationStatus()).every((m) => m.applied));
-      assert.deepEqual(await store.migrateDown(5), ['0007_billing', '0006_bot', '0005_streamers', '0004_claim_plan', '0003_lean_claims']);
+      assert.deepEqual(await store.migrateDown(6), ['0008_checkout', '0007_billing', '0006_bot', '0005_streamers', '0004_claim_plan', '0003_lean_claims']);
       // Back on 0002's indexes, the dedupe key still deduplicates.
       const [first] = await store.enqueueJobs([{ kind: 'noop', dedupeKey: 'once' }]);
       const again = await store.enqueueJobs([{ kind: 'noop', dedupeKey: 'once' }, { kind: 'noop' }]);
@@ -46,7 +46,7 @@ for (const { name, make } of ENGINES) {
       assert.deepEqual(await store.migrateDown(1), ['0001_foundation']);
       assert.deepEqual(Object.keys(await store.describeTables()), []);
       await store.migrateUp();
-      assert.deepEqual(Object.keys(await store.describeTables()).sort(), ['audit_log', 'bot_sessions', 'bot_updates', 'bus_messages', 'credit_ledger', 'jobs', 'license_keys', 'live_events', 'live_leases', 'live_sessions', 'outbox', 'payments', 'products', 'sounds', 'triggers', 'users', 'workers']);
+      assert.deepEqual(Object.keys(await store.describeTables()).sort(), ['audit_log', 'bot_sessions', 'bot_updates', 'bus_messages', 'credit_ledger', 'jobs', 'license_keys', 'live_events', 'live_leases', 'live_sessions', 'orders', 'outbox', 'payments', 'products', 'promo_codes', 'promo_redemptions', 'referrals', 'sounds', 'triggers', 'users', 'workers']);
     });
 
     test('issued licenses are found by hash and id, listed newest first, audited', async () => {

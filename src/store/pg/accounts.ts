@@ -146,3 +146,7 @@ export async function updatePasswordHash(db: Queryable, id: number, passwordHash
 export async function listAudit(db: Queryable, limit: number): Promise<AuditRecord[]> {
   return (await q(db, 'SELECT * FROM audit_log ORDER BY id DESC LIMIT $1', [limit])).map(toAudit);
 }
+
+export async function listAuditFor(db: Queryable, subjects: string[], limit: number): Promise<AuditRecord[]> {
+  return (await q(db, 'SELECT * FROM audit_log WHERE subject = ANY($1::text[]) ORDER BY id LIMIT $2', [subjects, limit])).map(toAudit);
+}

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { PRODUCT_COLUMNS, REFUNDABLE, paymentNotFound, productCodeTaken, refundRefusal, toPayment, toProduct } from '../billing-rows.js';
-import { toLicense } from '../rows.js';
+import { isRowId, toLicense } from '../rows.js';
 import { audit, paymentRefundRow, purchaseRow, type PaymentLedgerRow } from '../rules.js';
 import type { Actor, NewProduct, PaymentInput, PaymentOutcome, PaymentRecord, PaymentStatus, ProductPatch, ProductRecord, RefundOutcome, SalesStats } from '../types.js';
 import { insertAudit } from './accounts.js';
@@ -68,14 +68,15 @@ export async function findPayment(db: Queryable, provider: string, providerPayme
   return row && toPayment(row);
 }
 
-async function balanceOf(db: Queryable, userId: number | null): Promise<number> {
+/** A user's balance (0 without a user). */
+export async function balanceOf(db: Queryable, userId: number | null): Promise<number> {
   if (userId === null) return 0;
   const [row] = await q(db, 'SELECT credits FROM users WHERE id = $1', [userId]);
   return Number(row.credits);
 }
 
 /** Applies a payment's ledger row and returns the new balance. */
-async function applyLedger(db: Queryable, l: PaymentLedgerRow): Promise<number> {
+export async function applyLedger(db: Queryable, l: PaymentLedgerRow): Promise<number> {
   await q(db, 'INSERT INTO credit_ledger (user_id, delta, kind, reason, payment_id) VALUES ($1, $2, $3, $4, $5)', [l.userId, l.delta, l.kind, l.reason, l.paymentId]);
   const [row] = await q(db, 'UPDATE users SET credits = credits + $2, updated_at = now() WHERE id = $1 RETURNING credits', [l.userId, l.delta]);
   return Number(row.credits);
@@ -118,11 +119,15 @@ export function recordPayment(pool: pg.Pool, input: PaymentInput): Promise<Payme
   });
 }
 
-export async function listPayments(db: Queryable, filter: { status?: PaymentStatus; limit?: number }): Promise<PaymentRecord[]> {
-  const rows = filter.status
-    ? await q(db, 'SELECT * FROM payments WHERE status = $1 ORDER BY id DESC LIMIT $2', [filter.status, filter.limit ?? null])
-    : await q(db, 'SELECT * FROM payments ORDER BY id DESC LIMIT $1', [filter.limit ?? null]);
+export async function listPayments(db: Queryable, filter: { status?: PaymentStatus; provider?: string; limit?: number }): Promise<PaymentRecord[]> {
+  const rows = await q(db, 'SELECT * FROM payments WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR provider = $2) ORDER BY id DESC LIMIT $3', [filter.status ?? null, filter.provider ?? null, filter.limit ?? null]);
   return rows.map(toPayment);
+}
+
+export async function findPaymentById(db: Queryable, id: number): Promise<PaymentRecord | undefined> {
+  if (!isRowId(id)) return undefined;
+  const [row] = await q(db, 'SELECT * FROM payments WHERE id = $1', [id]);
+  return row && toPayment(row);
 }
 
 export async function markKeySent(db: Queryable, paymentId: number): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, FulfilInput, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewPromo, NewShopOrder, NewSound, OrderInput, OrderStatus, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
@@ -12,6 +12,9 @@ import * as live from './live.js';
 import * as billing from './billing.js';
 import * as bot from './bot.js';
 import * as reminders from './reminders.js';
+import * as checkout from './checkout.js';
+import * as fulfil from './fulfil.js';
+import * as promos from './promos.js';
 import { PgBus } from './bus.js';
 import { listenForJobs } from './listen.js';
 import { makePool, rethrow } from './db.js';
@@ -111,6 +114,10 @@ export class PgStore implements Store {
 
   async listAudit(limit: number) {
     return sql.listAudit(this.pool, limit);
+  }
+
+  async listAuditFor(subjects: string[], limit: number) {
+    return sql.listAuditFor(this.pool, subjects, limit);
   }
 
   async countRows() {
@@ -309,6 +316,10 @@ export class PgStore implements Store {
     return billing.findPayment(this.pool, provider, providerPaymentId);
   }
 
+  async findPaymentById(id: number) {
+    return billing.findPaymentById(this.pool, id);
+  }
+
   async salesStats(since: string) {
     return billing.salesStats(this.pool, since);
   }
@@ -317,7 +328,7 @@ export class PgStore implements Store {
     return jobs.enqueueOutbox(this.pool, items);
   }
 
-  async listPayments(filter: { status?: PaymentStatus; limit?: number }) {
+  async listPayments(filter: { status?: PaymentStatus; provider?: string; limit?: number }) {
     return billing.listPayments(this.pool, filter);
   }
 
@@ -365,4 +376,75 @@ export class PgStore implements Store {
     return reminders.overdueJobs(this.pool, before);
   }
 
+  async openOrder(order: NewShopOrder) {
+    return checkout.openOrder(this.pool, order);
+  }
+
+  async findShopOrder(id: number) {
+    return checkout.findShopOrder(this.pool, id);
+  }
+
+  async listShopOrders(filter: { userId?: number; status?: OrderStatus; limit?: number }) {
+    return checkout.listShopOrders(this.pool, filter);
+  }
+
+  async markOrderPending(id: number, link: { payUrl: string; providerOrderId?: string; test?: boolean }) {
+    return checkout.markOrderPending(this.pool, id, link);
+  }
+
+  async failOrder(id: number, reason: string) {
+    return checkout.failOrder(this.pool, id, reason);
+  }
+
+  async expireOrders(now: string, limit: number) {
+    return checkout.expireOrders(this.pool, now, limit);
+  }
+
+  async listPendingOrders(before: string, limit: number) {
+    return checkout.listPendingOrders(this.pool, before, limit);
+  }
+
+  async fulfilOrder(input: FulfilInput) {
+    return fulfil.fulfilOrder(this.pool, input);
+  }
+
+  async revealOrderKey(id: number) {
+    return checkout.revealOrderKey(this.pool, id);
+  }
+
+  async markOrderRefunded(paymentId: number) {
+    return checkout.markOrderRefunded(this.pool, paymentId);
+  }
+
+  async listUserPayments(userId: number, limit: number) {
+    return checkout.listUserPayments(this.pool, userId, limit);
+  }
+
+  async addPromo(promo: NewPromo, by: Actor) {
+    return promos.addPromo(this.pool, promo, by);
+  }
+
+  async listPromos() {
+    return promos.listPromos(this.pool);
+  }
+
+  async findPromoByCode(code: string) {
+    return promos.findPromoByCode(this.pool, code);
+  }
+
+  async setPromoEnabled(code: string, enabled: boolean, by: Actor) {
+    return promos.setPromoEnabled(this.pool, code, enabled, by);
+  }
+
+  async referralCodeOf(userId: number) {
+    return promos.referralCodeOf(this.pool, userId);
+  }
+
+  async attachReferral(inviteeId: number, code: string) {
+    return promos.attachReferral(this.pool, inviteeId, code);
+  }
+
+  async referralStats(userId: number) {
+    return promos.referralStats(this.pool, userId);
+  }
 }

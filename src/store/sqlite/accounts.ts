@@ -138,3 +138,7 @@ export function updatePasswordHash(db: SqliteDb, id: number, passwordHash: strin
 export function listAudit(db: SqliteDb, limit: number): AuditRecord[] {
   return (db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map(toAudit);
 }
+
+export function listAuditFor(db: SqliteDb, subjects: string[], limit: number): AuditRecord[] {
+  return (db.prepare('SELECT * FROM audit_log WHERE subject IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?').all(JSON.stringify(subjects), limit) as Row[]).map(toAudit);
+}

@@ -4,7 +4,7 @@
  * and grants nothing; what the rows say is decided once in rules.ts.
  */
 import { PRODUCT_COLUMNS, REFUNDABLE, paymentNotFound, productCodeTaken, refundRefusal, toPayment, toProduct } from '../billing-rows.js';
-import { toLicense } from '../rows.js';
+import { isRowId, toLicense } from '../rows.js';
 import { audit, paymentRefundRow, purchaseRow, type PaymentLedgerRow } from '../rules.js';
 import type { Actor, NewProduct, PaymentInput, PaymentOutcome, PaymentRecord, PaymentStatus, ProductPatch, ProductRecord, RefundOutcome, SalesStats } from '../types.js';
 import { insertAudit } from './accounts.js';
@@ -66,12 +66,13 @@ function paymentBy(db: SqliteDb, provider: string, providerPaymentId: string): P
 
 export { paymentBy as findPayment };
 
-function balanceOf(db: SqliteDb, userId: number | null): number {
+/** A user's balance (0 without a user). */
+export function balanceOf(db: SqliteDb, userId: number | null): number {
   return userId === null ? 0 : Number((db.prepare('SELECT credits FROM users WHERE id = ?').get(userId) as Row).credits);
 }
 
 /** Applies a payment's ledger row and returns the new balance. */
-function applyLedger(db: SqliteDb, l: PaymentLedgerRow): number {
+export function applyLedger(db: SqliteDb, l: PaymentLedgerRow): number {
   db.prepare('INSERT INTO credit_ledger (user_id, delta, kind, reason, payment_id) VALUES (?, ?, ?, ?, ?)').run(l.userId, l.delta, l.kind, l.reason, l.paymentId);
   return Number((db.prepare('UPDATE users SET credits = credits + ?, updated_at = ? WHERE id = ? RETURNING credits').get(l.delta, new Date().toISOString(), l.userId) as Row).credits);
 }
@@ -111,11 +112,17 @@ export function recordPayment(db: SqliteDb, input: PaymentInput): PaymentOutcome
   }).immediate();
 }
 
-export function listPayments(db: SqliteDb, filter: { status?: PaymentStatus; limit?: number }): PaymentRecord[] {
-  const rows = filter.status
-    ? db.prepare('SELECT * FROM payments WHERE status = ? ORDER BY id DESC LIMIT ?').all(filter.status, filter.limit ?? -1)
-    : db.prepare('SELECT * FROM payments ORDER BY id DESC LIMIT ?').all(filter.limit ?? -1);
+export function listPayments(db: SqliteDb, filter: { status?: PaymentStatus; provider?: string; limit?: number }): PaymentRecord[] {
+  const rows = db
+    .prepare('SELECT * FROM payments WHERE (@status IS NULL OR status = @status) AND (@provider IS NULL OR provider = @provider) ORDER BY id DESC LIMIT @limit')
+    .all({ status: filter.status ?? null, provider: filter.provider ?? null, limit: filter.limit ?? -1 });
   return (rows as Row[]).map(toPayment);
+}
+
+export function findPaymentById(db: SqliteDb, id: number): PaymentRecord | undefined {
+  if (!isRowId(id)) return undefined;
+  const row = db.prepare('SELECT * FROM payments WHERE id = ?').get(id) as Row | undefined;
+  return row && toPayment(row);
 }
 
 export function markKeySent(db: SqliteDb, paymentId: number): void {

@@ -3,7 +3,7 @@
  * synchronous and fast; the Store interface is async so both adapters look the same.
  */
 import { NotFoundError } from '../../errors.js';
-import type { Actor, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewSound, OrderInput, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, FulfilInput, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewPromo, NewShopOrder, NewSound, OrderInput, OrderStatus, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
@@ -11,6 +11,9 @@ import * as live from './live.js';
 import * as billing from './billing.js';
 import * as bot from './bot.js';
 import * as reminders from './reminders.js';
+import * as checkout from './checkout.js';
+import * as fulfil from './fulfil.js';
+import * as promos from './promos.js';
 import { SqliteBus } from './bus.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './migrate.js';
@@ -104,6 +107,10 @@ export class SqliteStore implements Store {
 
   async listAudit(limit: number) {
     return sql.listAudit(this.db, limit);
+  }
+
+  async listAuditFor(subjects: string[], limit: number) {
+    return sql.listAuditFor(this.db, subjects, limit);
   }
 
   async countRows() {
@@ -306,6 +313,10 @@ export class SqliteStore implements Store {
     return billing.findPayment(this.db, provider, providerPaymentId);
   }
 
+  async findPaymentById(id: number) {
+    return billing.findPaymentById(this.db, id);
+  }
+
   async salesStats(since: string) {
     return billing.salesStats(this.db, since);
   }
@@ -314,7 +325,7 @@ export class SqliteStore implements Store {
     return jobs.enqueueOutbox(this.db, items);
   }
 
-  async listPayments(filter: { status?: PaymentStatus; limit?: number }) {
+  async listPayments(filter: { status?: PaymentStatus; provider?: string; limit?: number }) {
     return billing.listPayments(this.db, filter);
   }
 
@@ -362,4 +373,75 @@ export class SqliteStore implements Store {
     return reminders.overdueJobs(this.db, before);
   }
 
+  async openOrder(order: NewShopOrder) {
+    return checkout.openOrder(this.db, order);
+  }
+
+  async findShopOrder(id: number) {
+    return checkout.findShopOrder(this.db, id);
+  }
+
+  async listShopOrders(filter: { userId?: number; status?: OrderStatus; limit?: number }) {
+    return checkout.listShopOrders(this.db, filter);
+  }
+
+  async markOrderPending(id: number, link: { payUrl: string; providerOrderId?: string; test?: boolean }) {
+    return checkout.markOrderPending(this.db, id, link);
+  }
+
+  async failOrder(id: number, reason: string) {
+    return checkout.failOrder(this.db, id, reason);
+  }
+
+  async expireOrders(now: string, limit: number) {
+    return checkout.expireOrders(this.db, now, limit);
+  }
+
+  async listPendingOrders(before: string, limit: number) {
+    return checkout.listPendingOrders(this.db, before, limit);
+  }
+
+  async fulfilOrder(input: FulfilInput) {
+    return fulfil.fulfilOrder(this.db, input);
+  }
+
+  async revealOrderKey(id: number) {
+    return checkout.revealOrderKey(this.db, id);
+  }
+
+  async markOrderRefunded(paymentId: number) {
+    return checkout.markOrderRefunded(this.db, paymentId);
+  }
+
+  async listUserPayments(userId: number, limit: number) {
+    return checkout.listUserPayments(this.db, userId, limit);
+  }
+
+  async addPromo(promo: NewPromo, by: Actor) {
+    return promos.addPromo(this.db, promo, by);
+  }
+
+  async listPromos() {
+    return promos.listPromos(this.db);
+  }
+
+  async findPromoByCode(code: string) {
+    return promos.findPromoByCode(this.db, code);
+  }
+
+  async setPromoEnabled(code: string, enabled: boolean, by: Actor) {
+    return promos.setPromoEnabled(this.db, code, enabled, by);
+  }
+
+  async referralCodeOf(userId: number) {
+    return promos.referralCodeOf(this.db, userId);
+  }
+
+  async attachReferral(inviteeId: number, code: string) {
+    return promos.attachReferral(this.db, inviteeId, code);
+  }
+
+  async referralStats(userId: number) {
+    return promos.referralStats(this.db, userId);
+  }
 }

@@ -1,0 +1,119 @@
+/**
+ * PostgreSQL fulfilment of a card order: one transaction records the provider's event as a
+ * payments row (unique on provider + event id) and grants what the order bought — credits, a
+ * license key sealed for one reveal, the promo use, the referral bonus, the buyer's messages.
+ *
+ * Locks, always in this order: the order row (FOR UPDATE, so two events for one order are
+ * decided one after the other), the payments key (a concurrent copy of the same event waits
+ * on it, then finds it and grants nothing), then the buyer's users row (FOR NO KEY UPDATE, so two first payments
+ * of one buyer cannot both pay the referral), then the inviter's.
+ */
+import type pg from 'pg';
+import { toPayment } from '../billing-rows.js';
+import { FULFILLED_PAYMENT_STATUSES, sqlList, toShopOrder } from '../checkout-rows.js';
+import { cardPaymentRow, fulfilRejection, normalizeRefCode, orderBuyer, referralRows } from '../checkout-rules.js';
+import { isRowId, toLicense } from '../rows.js';
+import { audit, purchaseRow } from '../rules.js';
+import type { FulfilInput, FulfilOutcome, PaymentRecord, ShopOrderRecord } from '../types.js';
+import { insertAudit } from './accounts.js';
+import { applyLedger, balanceOf, findPayment } from './billing.js';
+import { findShopOrder } from './checkout.js';
+import { q, withTransaction, type Queryable } from './db.js';
+import { insertOutbox, notify } from './jobs.js';
+
+const FULFILLED = sqlList(FULFILLED_PAYMENT_STATUSES);
+
+const balanceOrNull = async (db: Queryable, userId: number | null) => (userId === null ? null : balanceOf(db, userId));
+
+/** The answer to an event recorded before: nothing is granted again. */
+async function replay(db: Queryable, existing: PaymentRecord): Promise<FulfilOutcome> {
+  const order = existing.orderId === null ? undefined : await findShopOrder(db, existing.orderId);
+  return {
+    result: existing.status === 'rejected' ? 'rejected' : 'replay',
+    reason: (existing.rejectReason ?? undefined) as FulfilOutcome['reason'],
+    order,
+    payment: existing,
+    balance: await balanceOrNull(db, existing.userId),
+  };
+}
+
+/** Records the payment and grants the order, once per provider event (see the file comment for the locks). */
+export function fulfilOrder(pool: pg.Pool, input: FulfilInput): Promise<FulfilOutcome> {
+  return withTransaction(pool, async (tx) => {
+    // A replay of a recorded event (the common retry) answers without waiting on the order's lock.
+    const seen = await findPayment(tx, input.provider, input.providerPaymentId);
+    if (seen) return replay(tx, seen);
+    const [locked] = isRowId(input.orderId) ? await q(tx, 'SELECT * FROM orders WHERE id = $1 FOR UPDATE', [input.orderId]) : [];
+    const order = locked && toShopOrder(locked);
+    const rejection = fulfilRejection(order, input);
+    const p = cardPaymentRow(input, order, rejection);
+    const [inserted] = await q(
+      tx,
+      `INSERT INTO payments (provider, provider_payment_id, order_id, user_id, product_id, amount, currency, credits, status, payload, reject_reason, paid_at, fulfilled_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), CASE WHEN $9 = 'paid' THEN now() END)
+       ON CONFLICT (provider, provider_payment_id) DO NOTHING RETURNING *`,
+      [p.provider, p.providerPaymentId, p.orderId, p.userId, p.productId, p.amount, p.currency, p.credits, p.status, p.payload, p.rejectReason],
+    );
+    if (!inserted) return replay(tx, (await findPayment(tx, input.provider, input.providerPaymentId))!);
+    let payment = toPayment(inserted);
+    if (rejection || !order) {
+      await insertAudit(tx, audit.paymentRejected(input, payment));
+      return { result: 'rejected', reason: rejection, order, payment, balance: await balanceOrNull(tx, p.userId) };
+    }
+
+    const credit = purchaseRow(payment);
+    if (credit) await applyLedger(tx, credit);
+    let licenseId: number | null = null;
+    if (input.license) {
+      const l = input.license;
+      const [row] = await q(tx, 'INSERT INTO license_keys (key_hash, key_suffix, plan, ttl_days, note, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *', [l.keyHash, l.keySuffix, l.plan, l.ttlDays, l.note ?? null, l.expiresAt]);
+      const license = toLicense(row);
+      licenseId = license.id;
+      await insertAudit(tx, audit.licenseIssued(input, license));
+      payment = toPayment((await q(tx, 'UPDATE payments SET license_id = $2 WHERE id = $1 RETURNING *', [payment.id, license.id]))[0]);
+    }
+    await retakePromoUse(tx, order);
+    const referralInviterId = input.referralBonus > 0 && order.userId !== null ? await payReferral(tx, order, payment, input) : undefined;
+    const [paid] = await q(
+      tx,
+      `UPDATE orders SET status = 'paid', paid_at = now(), updated_at = now(), payment_id = $2, license_id = coalesce($3, license_id), sealed_key = coalesce($4, sealed_key)
+       WHERE id = $1 RETURNING *`,
+      [order.id, payment.id, licenseId, input.license?.sealedKey ?? null],
+    );
+    if (input.notify?.length && (await insertOutbox(tx, input.notify)) > 0) await notify(tx);
+    await insertAudit(tx, audit.paymentFulfilled(input, payment));
+    return { result: 'fulfilled', order: toShopOrder(paid), payment, balance: await balanceOrNull(tx, order.userId), ...(referralInviterId === undefined ? {} : { referralInviterId }) };
+  });
+}
+
+/** A late payment of an order whose promo use was given back (expired, failed) takes it again, unless the buyer has used the code since. */
+async function retakePromoUse(tx: Queryable, order: ShopOrderRecord): Promise<void> {
+  if (order.promoCodeId === null) return;
+  const [taken] = await q(tx, 'INSERT INTO promo_redemptions (promo_code_id, order_id, buyer) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id', [order.promoCodeId, order.id, orderBuyer(order)]);
+  if (taken) await q(tx, 'UPDATE promo_codes SET uses = uses + 1 WHERE id = $1', [order.promoCodeId]);
+}
+
+/**
+ * Makes the referral the order came with (if the buyer has none) and pays it, both only on
+ * the buyer's first fulfilled payment; returns the rewarded inviter. Both ledger rows are
+ * keyed on this payment, and the referral row remembers it was paid.
+ */
+async function payReferral(tx: Queryable, order: ShopOrderRecord, payment: PaymentRecord, input: FulfilInput): Promise<number | undefined> {
+  const userId = order.userId!;
+  // NO KEY UPDATE: the same lock the balance update takes, and unlike FOR UPDATE it does not wait on the
+  // key-share locks that a concurrent payment's foreign key holds on this row (that wait deadlocks).
+  await q(tx, 'SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+  const [paidBefore] = await q(tx, `SELECT 1 FROM payments WHERE user_id = $1 AND id <> $2 AND status IN ${FULFILLED} LIMIT 1`, [userId, payment.id]);
+  if (paidBefore) return undefined;
+  let [referral] = await q(tx, 'SELECT * FROM referrals WHERE invitee_user_id = $1', [userId]);
+  if (!referral && order.refCode) {
+    const [inviter] = await q(tx, 'SELECT id FROM users WHERE ref_code = $1 AND id <> $2', [normalizeRefCode(order.refCode), userId]);
+    if (inviter) [referral] = await q(tx, 'INSERT INTO referrals (invitee_user_id, inviter_user_id) VALUES ($1, $2) ON CONFLICT (invitee_user_id) DO NOTHING RETURNING *', [userId, inviter.id]);
+  }
+  if (!referral || referral.bonus_granted_at !== null) return undefined;
+  const inviterId = Number(referral.inviter_user_id);
+  for (const row of referralRows(payment.id, userId, inviterId, input.referralBonus)) await applyLedger(tx, row);
+  await q(tx, 'UPDATE referrals SET bonus_granted_at = now(), bonus_payment_id = $2 WHERE invitee_user_id = $1', [userId, payment.id]);
+  await insertAudit(tx, audit.referralRewarded(input, payment.id, userId, inviterId, input.referralBonus));
+  return inviterId;
+}
