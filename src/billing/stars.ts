@@ -131,7 +131,8 @@ function mismatch(payment: SuccessfulPayment, telegramId: number, product: Produ
  * does not cost a buyer who already paid. A mismatch records the payment as rejected and throws
  * StarsPaymentRejected (again on every replay) for an admin alert.
  */
-export async function fulfilStarsPayment(store: StarsStore, payment: SuccessfulPayment, telegramUser: { id: number }, now = new Date()): Promise<StarsFulfilment> {
+export async function fulfilStarsPayment(store: StarsStore, payment: SuccessfulPayment, telegramUser: { id: number }, options: { now?: Date; referralBonus?: number } = {}): Promise<StarsFulfilment> {
+  const now = options.now ?? new Date();
   const payload = parsePayload(payment.invoice_payload);
   const product = payload && (await store.findProduct(payload.productId));
   const reason = mismatch(payment, telegramUser.id, product, payload?.stars, payload?.telegramId);
@@ -159,7 +160,7 @@ export async function fulfilStarsPayment(store: StarsStore, payment: SuccessfulP
     key = generateKey();
     license = { keyHash: hashKey(key), keySuffix: keySuffix(key), plan: product.plan!, ttlDays: product.ttlDays!, note: `${STARS_PROVIDER} ${payment.telegram_payment_charge_id}`, expiresAt: addDays(now.toISOString(), product.ttlDays!) };
   }
-  const outcome = await store.recordPayment({ ...base, credits: product.kind === 'credits' ? product.credits! : undefined, license });
+  const outcome = await store.recordPayment({ ...base, credits: product.kind === 'credits' ? product.credits! : undefined, license, referralBonus: options.referralBonus });
   if (outcome.payment.status === 'rejected') throw rejection(outcome.payment);
   return result(outcome, key && license ? { key, expiresAt: license.expiresAt } : undefined);
 }

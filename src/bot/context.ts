@@ -3,7 +3,7 @@ import type { ConversationFlavor } from '@grammyjs/conversations';
 import type { Context } from 'grammy';
 import type { Logger } from 'pino';
 import type { StarsStore } from '../billing/stars.js';
-import type { AccountStore, BotStore, LedgerStore, OutboxStore, QueueStore, StatsStore } from '../store/types.js';
+import type { AccountStore, BotStore, LedgerStore, OutboxStore, QueueStore, ReferralStore, StatsStore } from '../store/types.js';
 import type { Lang } from './texts.js';
 
 /** What the bot adds to every update's context: the language to answer in. */
@@ -18,7 +18,7 @@ export type BotContext = ConversationFlavor<Context & BotFlavor>;
 export type TopUpHook = (ctx: BotContext) => Promise<void>;
 
 /** The store parts the bot uses (Stars checkout and the admin commands included). */
-export type BotStoreParts = BotStore & AccountStore & LedgerStore & StarsStore & StatsStore & Pick<QueueStore, 'listJobs' | 'findJob' | 'queueCounts'> & Pick<OutboxStore, 'enqueueOutbox'>;
+export type BotStoreParts = BotStore & AccountStore & LedgerStore & StarsStore & StatsStore & Pick<QueueStore, 'listJobs' | 'findJob' | 'queueCounts'> & Pick<OutboxStore, 'enqueueOutbox'> & Pick<ReferralStore, 'attachReferral'>;
 
 /** Everything `makeBot` needs. */
 export interface BotDeps {
@@ -31,6 +31,8 @@ export interface BotDeps {
   botInfo?: import('grammy/types').UserFromGetMe;
   /** Credits one video costs (VIDEO_COST_CREDITS). */
   videoCost: number;
+  /** REFERRAL_BONUS_CREDITS: each side's bonus on a referred buyer's first payment (0 or unset: referrals off). */
+  referralBonus?: number;
   /** Where product photos are kept: `<mediaDir>/static/photos`. */
   mediaDir: string;
   /** The public base URL of `static/`, read at use (it may be known only once `serve` listens). */

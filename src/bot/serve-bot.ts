@@ -33,6 +33,7 @@ export function prepareServeBot(options: { config: Config; store: Store; logger?
     store,
     logger: logger?.child({ component: 'bot' }),
     videoCost: config.videoCostCredits,
+    referralBonus: config.payments.referralBonusCredits,
     mediaDir: config.mediaDir,
     mediaBaseUrl: () => urls.mediaBaseUrl,
     topUp: options.topUp,

@@ -91,6 +91,8 @@ export interface PaymentInput extends Actor {
   credits?: number;
   license?: NewLicense;
   rejectReason?: string;
+  /** REFERRAL_BONUS_CREDITS: paid to both sides when this is a referred buyer's first fulfilled payment. */
+  referralBonus?: number;
 }
 
 /** What recording a payment did: `created` is false on a replay (nothing granted again). */

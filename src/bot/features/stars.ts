@@ -26,7 +26,7 @@ export function starsShop(deps: Pick<BotDeps, 'store'>): TopUpHook {
 }
 
 /** The invoice button, pre-checkout and successful_payment. */
-export function starsFeature(deps: Pick<BotDeps, 'store' | 'adminChatId' | 'logger'>): Composer<BotContext> {
+export function starsFeature(deps: Pick<BotDeps, 'store' | 'adminChatId' | 'logger' | 'referralBonus'>): Composer<BotContext> {
   const feature = new Composer<BotContext>();
 
   feature.callbackQuery(/^buy:(\d{1,15})$/, async (ctx) => {
@@ -53,7 +53,7 @@ export function starsFeature(deps: Pick<BotDeps, 'store' | 'adminChatId' | 'logg
     const payment = ctx.msg.successful_payment;
     let done: StarsFulfilment;
     try {
-      done = await fulfilStarsPayment(deps.store, payment, ctx.from);
+      done = await fulfilStarsPayment(deps.store, payment, ctx.from, { referralBonus: deps.referralBonus });
     } catch (error) {
       if (!(error instanceof StarsPaymentRejected)) throw error;
       const chargeId = payment.telegram_payment_charge_id;

@@ -10,6 +10,7 @@ import { isRowId, toLicense } from '../rows.js';
 import { audit, paymentRefundRow, purchaseRow, type PaymentLedgerRow } from '../rules.js';
 import type { Actor, NewProduct, PaymentInput, PaymentOutcome, PaymentRecord, PaymentStatus, ProductPatch, ProductRecord, RefundOutcome, SalesStats } from '../types.js';
 import { insertAudit } from './accounts.js';
+import { payReferral } from './fulfil.js';
 import { isUniqueViolation, q, rethrow, withTransaction, type Queryable } from './db.js';
 
 const REFUNDABLE_SQL = REFUNDABLE.map((s) => `'${s}'`).join(', ');
@@ -113,7 +114,9 @@ export function recordPayment(pool: pg.Pool, input: PaymentInput): Promise<Payme
       payment = toPayment((await q(tx, 'UPDATE payments SET license_id = $2 WHERE id = $1 RETURNING *', [payment.id, license.id]))[0]);
     }
     const credit = purchaseRow(payment);
-    const balance = credit ? await applyLedger(tx, credit) : await balanceOf(tx, userId);
+    if (credit) await applyLedger(tx, credit);
+    if (input.referralBonus) await payReferral(tx, { userId, refCode: null }, payment, input.referralBonus, input);
+    const balance = await balanceOf(tx, userId);
     await insertAudit(tx, audit.paymentFulfilled(input, payment));
     return { payment, created: true, balance };
   });

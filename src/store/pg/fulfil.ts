@@ -14,7 +14,7 @@ import { FULFILLED_PAYMENT_STATUSES, sqlList, toShopOrder } from '../checkout-ro
 import { cardPaymentRow, fulfilRejection, normalizeRefCode, orderBuyer, referralRows } from '../checkout-rules.js';
 import { isRowId, toLicense } from '../rows.js';
 import { audit, purchaseRow } from '../rules.js';
-import type { FulfilInput, FulfilOutcome, PaymentRecord, ShopOrderRecord } from '../types.js';
+import type { Actor, FulfilInput, FulfilOutcome, PaymentRecord, ShopOrderRecord } from '../types.js';
 import { insertAudit } from './accounts.js';
 import { applyLedger, balanceOf, findPayment } from './billing.js';
 import { findShopOrder } from './checkout.js';
@@ -73,7 +73,7 @@ export function fulfilOrder(pool: pg.Pool, input: FulfilInput): Promise<FulfilOu
       payment = toPayment((await q(tx, 'UPDATE payments SET license_id = $2 WHERE id = $1 RETURNING *', [payment.id, license.id]))[0]);
     }
     await retakePromoUse(tx, order);
-    const referralInviterId = input.referralBonus > 0 && order.userId !== null ? await payReferral(tx, order, payment, input) : undefined;
+    const referralInviterId = input.referralBonus > 0 && order.userId !== null ? await payReferral(tx, { userId: order.userId, refCode: order.refCode }, payment, input.referralBonus, input) : undefined;
     const [paid] = await q(
       tx,
       `UPDATE orders SET status = 'paid', paid_at = now(), updated_at = now(), payment_id = $2, license_id = coalesce($3, license_id), sealed_key = coalesce($4, sealed_key)
@@ -94,26 +94,26 @@ async function retakePromoUse(tx: Queryable, order: ShopOrderRecord): Promise<vo
 }
 
 /**
- * Makes the referral the order came with (if the buyer has none) and pays it, both only on
- * the buyer's first fulfilled payment; returns the rewarded inviter. Both ledger rows are
- * keyed on this payment, and the referral row remembers it was paid.
+ * Makes the referral the buyer came with (if they have none) and pays it, both only on the
+ * buyer's first fulfilled payment — a card order's or a Stars one's; returns the rewarded
+ * inviter. Both ledger rows are keyed on this payment, and the referral row remembers it was paid.
  */
-async function payReferral(tx: Queryable, order: ShopOrderRecord, payment: PaymentRecord, input: FulfilInput): Promise<number | undefined> {
-  const userId = order.userId!;
+export async function payReferral(tx: Queryable, buyer: { userId: number; refCode: string | null }, payment: PaymentRecord, bonus: number, by: Actor): Promise<number | undefined> {
+  const { userId, refCode } = buyer;
   // NO KEY UPDATE: the same lock the balance update takes, and unlike FOR UPDATE it does not wait on the
   // key-share locks that a concurrent payment's foreign key holds on this row (that wait deadlocks).
   await q(tx, 'SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
   const [paidBefore] = await q(tx, `SELECT 1 FROM payments WHERE user_id = $1 AND id <> $2 AND status IN ${FULFILLED} LIMIT 1`, [userId, payment.id]);
   if (paidBefore) return undefined;
   let [referral] = await q(tx, 'SELECT * FROM referrals WHERE invitee_user_id = $1', [userId]);
-  if (!referral && order.refCode) {
-    const [inviter] = await q(tx, 'SELECT id FROM users WHERE ref_code = $1 AND id <> $2', [normalizeRefCode(order.refCode), userId]);
+  if (!referral && refCode) {
+    const [inviter] = await q(tx, 'SELECT id FROM users WHERE ref_code = $1 AND id <> $2', [normalizeRefCode(refCode), userId]);
     if (inviter) [referral] = await q(tx, 'INSERT INTO referrals (invitee_user_id, inviter_user_id) VALUES ($1, $2) ON CONFLICT (invitee_user_id) DO NOTHING RETURNING *', [userId, inviter.id]);
   }
   if (!referral || referral.bonus_granted_at !== null) return undefined;
   const inviterId = Number(referral.inviter_user_id);
-  for (const row of referralRows(payment.id, userId, inviterId, input.referralBonus)) await applyLedger(tx, row);
+  for (const row of referralRows(payment.id, userId, inviterId, bonus)) await applyLedger(tx, row);
   await q(tx, 'UPDATE referrals SET bonus_granted_at = now(), bonus_payment_id = $2 WHERE invitee_user_id = $1', [userId, payment.id]);
-  await insertAudit(tx, audit.referralRewarded(input, payment.id, userId, inviterId, input.referralBonus));
+  await insertAudit(tx, audit.referralRewarded(by, payment.id, userId, inviterId, bonus));
   return inviterId;
 }

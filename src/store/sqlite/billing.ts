@@ -8,6 +8,7 @@ import { isRowId, toLicense } from '../rows.js';
 import { audit, paymentRefundRow, purchaseRow, type PaymentLedgerRow } from '../rules.js';
 import type { Actor, NewProduct, PaymentInput, PaymentOutcome, PaymentRecord, PaymentStatus, ProductPatch, ProductRecord, RefundOutcome, SalesStats } from '../types.js';
 import { insertAudit } from './accounts.js';
+import { payReferral } from './fulfil.js';
 import { isUniqueViolation, type SqliteDb } from './db.js';
 
 type Row = Record<string, unknown>;
@@ -106,7 +107,9 @@ export function recordPayment(db: SqliteDb, input: PaymentInput): PaymentOutcome
       payment = toPayment(db.prepare('UPDATE payments SET license_id = ? WHERE id = ? RETURNING *').get(license.id, payment.id) as Row);
     }
     const credit = purchaseRow(payment);
-    const balance = credit ? applyLedger(db, credit) : balanceOf(db, userId);
+    if (credit) applyLedger(db, credit);
+    if (input.referralBonus) payReferral(db, { userId, refCode: null }, payment, input.referralBonus, input);
+    const balance = balanceOf(db, userId);
     insertAudit(db, audit.paymentFulfilled(input, payment));
     return { payment, created: true, balance };
   }).immediate();

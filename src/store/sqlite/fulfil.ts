@@ -10,7 +10,7 @@ import { FULFILLED_PAYMENT_STATUSES, sqlList, toShopOrder } from '../checkout-ro
 import { cardPaymentRow, fulfilRejection, normalizeRefCode, orderBuyer, referralRows } from '../checkout-rules.js';
 import { toLicense } from '../rows.js';
 import { audit, purchaseRow } from '../rules.js';
-import type { FulfilInput, FulfilOutcome, PaymentRecord, ShopOrderRecord } from '../types.js';
+import type { Actor, FulfilInput, FulfilOutcome, PaymentRecord, ShopOrderRecord } from '../types.js';
 import { insertAudit } from './accounts.js';
 import { applyLedger, balanceOf, findPayment } from './billing.js';
 import { findShopOrder } from './checkout.js';
@@ -68,7 +68,7 @@ export function fulfilOrder(db: SqliteDb, input: FulfilInput): FulfilOutcome {
         payment = toPayment(db.prepare('UPDATE payments SET license_id = ? WHERE id = ? RETURNING *').get(license.id, payment.id) as Row);
       }
       retakePromoUse(db, order);
-      const referralInviterId = input.referralBonus > 0 && order.userId !== null ? payReferral(db, order, payment, input) : undefined;
+      const referralInviterId = input.referralBonus > 0 && order.userId !== null ? payReferral(db, { userId: order.userId, refCode: order.refCode }, payment, input.referralBonus, input) : undefined;
       const paid = db
         .prepare("UPDATE orders SET status = 'paid', paid_at = ?, updated_at = ?, payment_id = ?, license_id = coalesce(?, license_id), sealed_key = coalesce(?, sealed_key) WHERE id = ? RETURNING *")
         .get(now, now, payment.id, licenseId, input.license?.sealedKey ?? null, order.id) as Row;
@@ -88,19 +88,19 @@ function retakePromoUse(db: SqliteDb, order: ShopOrderRecord): void {
   if (taken.changes === 1) db.prepare('UPDATE promo_codes SET uses = uses + 1 WHERE id = ?').run(order.promoCodeId);
 }
 
-/** Makes the referral the order came with (if the buyer has none) and pays it, both only on the buyer's first fulfilled payment. */
-function payReferral(db: SqliteDb, order: ShopOrderRecord, payment: PaymentRecord, input: FulfilInput): number | undefined {
-  const userId = order.userId!;
+/** Makes the referral the buyer came with (if they have none) and pays it, both only on the buyer's first fulfilled payment (card or Stars). */
+export function payReferral(db: SqliteDb, buyer: { userId: number; refCode: string | null }, payment: PaymentRecord, bonus: number, by: Actor): number | undefined {
+  const { userId, refCode } = buyer;
   if (db.prepare(`SELECT 1 FROM payments WHERE user_id = ? AND id <> ? AND status IN ${FULFILLED} LIMIT 1`).get(userId, payment.id)) return undefined;
   let referral = db.prepare('SELECT * FROM referrals WHERE invitee_user_id = ?').get(userId) as Row | undefined;
-  if (!referral && order.refCode) {
-    const inviter = db.prepare('SELECT id FROM users WHERE ref_code = ? AND id <> ?').get(normalizeRefCode(order.refCode), userId) as Row | undefined;
+  if (!referral && refCode) {
+    const inviter = db.prepare('SELECT id FROM users WHERE ref_code = ? AND id <> ?').get(normalizeRefCode(refCode), userId) as Row | undefined;
     if (inviter) referral = db.prepare('INSERT INTO referrals (invitee_user_id, inviter_user_id) VALUES (?, ?) ON CONFLICT (invitee_user_id) DO NOTHING RETURNING *').get(userId, inviter.id) as Row | undefined;
   }
   if (!referral || referral.bonus_granted_at !== null) return undefined;
   const inviterId = Number(referral.inviter_user_id);
-  for (const row of referralRows(payment.id, userId, inviterId, input.referralBonus)) applyLedger(db, row);
+  for (const row of referralRows(payment.id, userId, inviterId, bonus)) applyLedger(db, row);
   db.prepare('UPDATE referrals SET bonus_granted_at = ?, bonus_payment_id = ? WHERE invitee_user_id = ?').run(new Date().toISOString(), payment.id, userId);
-  insertAudit(db, audit.referralRewarded(input, payment.id, userId, inviterId, input.referralBonus));
+  insertAudit(db, audit.referralRewarded(by, payment.id, userId, inviterId, bonus));
   return inviterId;
 }
