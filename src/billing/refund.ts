@@ -50,8 +50,13 @@ export async function refundStarsPayment(store: StarsStore, chargeId: string, by
  * Records a refund Telegram has made (after our call, or on a `refunded_payment` message):
  * once only. Repeating it after a crash also finishes revoking the license.
  */
-export async function finishStarsRefund(store: StarsStore, chargeId: string, by: Actor, now = new Date()): Promise<StarsRefund> {
-  const outcome = await store.completeRefund(STARS_PROVIDER, chargeId, by);
+export function finishStarsRefund(store: StarsStore, chargeId: string, by: Actor, now = new Date()): Promise<StarsRefund> {
+  return finishRefund(store, STARS_PROVIDER, chargeId, by, now);
+}
+
+/** Marks any provider's payment refunded with its compensating ledger row, and revokes the license it bought; once only. */
+export async function finishRefund(store: Pick<StarsStore, 'completeRefund' | 'findLicenseById' | 'revokeLicense'>, provider: string, providerPaymentId: string, by: Actor, now = new Date()): Promise<StarsRefund> {
+  const outcome = await store.completeRefund(provider, providerPaymentId, by);
   const licenseId = outcome.payment.licenseId;
   if (licenseId !== null) {
     const license = await store.findLicenseById(licenseId);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatRubles } from '../billing/catalogue.js';
-import { InvalidInputError, NotFoundError, UnreachableError } from '../errors.js';
+import { AuthError, InvalidInputError, NotFoundError, UnreachableError } from '../errors.js';
 import type { PaymentProvider } from '../payments/types.js';
 import type { AccountStore, LicenseStore, OrderProvider, PaymentStore, ProductRecord, ProductStore, PromoRecord, PromoStore, ReferralStore, ShopOrderRecord, ShopOrderStore } from '../store/types.js';
 import { checkPromo, priceOf, PROMO_PATTERN } from './pricing.js';
@@ -81,7 +81,7 @@ export class CheckoutService implements Checkout {
     const userId = buyer.userId ?? (buyer.telegramId !== undefined ? (await store.ensureTelegramUser(buyer.telegramId)).id : undefined);
     const promo = input.promo_code === undefined ? undefined : await this.usablePromo(input.promo_code, userId);
     const price = priceOf(product, promo);
-    if (price.credits > 0 && userId === undefined) throw new InvalidInputError('account_required', 'credits go to an account — log in (or buy in the Telegram bot) first');
+    if (price.credits > 0 && userId === undefined) throw new AuthError('account_required', 'credits go to an account — log in (or buy in the Telegram bot) first');
     const now = this.now();
     const order = await store.openOrder({
       productId: product.id,
@@ -114,7 +114,7 @@ export class CheckoutService implements Checkout {
   private async usablePromo(code: string, userId: number | undefined): Promise<PromoRecord> {
     if (!PROMO_PATTERN.test(code)) throw new InvalidInputError('invalid_promo_code', 'a promo code is 3–32 letters, digits, `-` or `_`');
     // Once per buyer needs to know the buyer: an anonymous checkout could use a code any number of times.
-    if (userId === undefined) throw new InvalidInputError('account_required', 'promo codes are for logged-in buyers — log in at /account (or use the Telegram bot) first');
+    if (userId === undefined) throw new AuthError('account_required', 'promo codes are for logged-in buyers — log in at /account (or use the Telegram bot) first');
     return checkPromo(await this.deps.store.findPromoByCode(code.toUpperCase()), code, this.now());
   }
 
