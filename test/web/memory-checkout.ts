@@ -76,6 +76,8 @@ export class MemoryCheckout implements Checkout {
   readonly orders = new Map<number, MemoryOrder>();
   /** Every createOrder call, as received (tests assert what the routes passed). */
   readonly calls: { input: CreateOrderInput; buyer: Buyer }[] = [];
+  /** Every key issued, by order (kept after the reveal, so a test can look for it on a page). */
+  readonly issuedKeys = new Map<number, string>();
   private nextId = 1;
   private readonly secret = randomBytes(32);
   private readonly promoUsers = new Set<string>();
@@ -198,6 +200,7 @@ export class MemoryCheckout implements Checkout {
     if (order.product.kind === 'license') {
       const group = () => randomBytes(3).toString('hex').slice(0, 4).toUpperCase();
       order.sealedKey = `TTB-${group()}-${group()}-${group()}`;
+      this.issuedKeys.set(id, order.sealedKey);
       order.licenseExpiresAt = new Date(Date.now() + order.product.ttlDays! * 86_400_000).toISOString();
     }
     if (order.credits > 0 && order.userId) await this.options.store.grantCredits(order.userId, order.credits, `order ${id}`, { actor: 'test:memory-checkout' });
