@@ -36,9 +36,10 @@ const FORM_LIMIT = 16 * 1024;
 
 /** A urlencoded form as field → first value (a repeated field cannot smuggle an array in). */
 export function parseForm(body: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(body)) if (!Object.hasOwn(out, key)) out[key] = value;
-  return out;
+  const fields = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(body)) if (!fields.has(key)) fields.set(key, value);
+  // fromEntries defines own properties, so a field named __proto__ stays a field.
+  return Object.fromEntries(fields);
 }
 
 /** A page response, documented for /openapi.json. */

@@ -23,10 +23,18 @@ export async function addShopRoutes(t: TestApp, payBase: () => string = () => 'h
   return checkout;
 }
 
+/** Registers the shop over the double, refusing if the app already wired a Checkout of its own (the tests would poke the wrong one). */
+async function addShopDouble(t: TestApp, payBase?: () => string): Promise<MemoryCheckout> {
+  if (t.app.hasRoute({ method: 'GET', url: '/buy' })) {
+    throw new Error('src/api/app.ts registers the shop routes itself now: give AppDeps a way to pass the Checkout in, and hand it this double');
+  }
+  return addShopRoutes(t, payBase);
+}
+
 /** A test app with the shop, and its Checkout double. */
 export async function makeShopApp(engine: TestEngine, env: Record<string, string> = {}): Promise<TestApp & { checkout: MemoryCheckout }> {
   const t = await makeTestApp(engine, env);
-  const checkout = await addShopRoutes(t);
+  const checkout = await addShopDouble(t);
   await t.app.ready();
   return { ...t, checkout };
 }
@@ -35,7 +43,7 @@ export async function makeShopApp(engine: TestEngine, env: Record<string, string
 export async function makeListeningShopApp(engine: TestEngine, payBase: () => string): Promise<TestApp & { base: string; checkout: MemoryCheckout }> {
   // Register before listening: routes cannot be added to a listening app.
   const t = await makeTestApp(engine);
-  const checkout = await addShopRoutes(t, payBase);
+  const checkout = await addShopDouble(t, payBase);
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = t.app.server.address() as { port: number };
   t.urls.bindTo('127.0.0.1', port);
