@@ -42,3 +42,15 @@ export function userGuard(accounts: AccountService) {
     request.user = await accounts.authenticate(bearerToken(request));
   };
 }
+
+/**
+ * A preHandler for routes where logging in is optional (`POST /v2/orders`): no Authorization
+ * header is an anonymous request; a header with a bad, expired or revoked token is refused
+ * exactly as the bearer guard refuses it, never silently downgraded to anonymous.
+ */
+export function optionalUserGuard(accounts: AccountService) {
+  return async (request: FastifyRequest) => {
+    if (request.headers.authorization === undefined) return;
+    request.user = await accounts.authenticate(bearerToken(request));
+  };
+}

@@ -25,6 +25,8 @@ const TAGS = [
   { name: 'triggers', description: 'What happens on which live event' },
   { name: 'live', description: 'The live socket and event simulation' },
   { name: 'media', description: 'Stored sounds and synthesised speech' },
+  { name: 'orders', description: 'The catalogue and card-payment orders' },
+  { name: 'web', description: 'Server-rendered pages: checkout, an order’s return page, the buyer’s cabinet' },
 ];
 
 /**

@@ -10,6 +10,7 @@ import type { InjectOptions } from 'fastify';
 import { ADMIN_KEY, makeTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES, type TestEngine } from '../helpers/engines.js';
 import { routesOf, type Route } from '../helpers/routes.js';
+import { addShopRoutes } from '../web/shop-app.js';
 
 const RUNS_PER_ROUTE = 150;
 const SEED = 20_240_917;
@@ -37,6 +38,7 @@ const VALID: Record<string, unknown> = {
   voice_id: 'en-US-AriaNeural', tts_enabled: true, gift_sounds_enabled: false, tts_volume: 50, gifts_volume: 50, tiktok_username: '@me',
   template: 'promo', product_name: 'a thing', image_url: 'https://example.com/a.png', wishes: 'w', limit: 10, code: 200, msg: 'ok',
   data: { taskId: 'task-1', state: 'generating' },
+  product_id: 1, provider: 'robokassa', promo_code: 'SALE10', ref: 'FRIEND01', lang: 'en', exp: 2_000_000_000, sig: 'x',
 };
 const FIELDS = [...Object.keys(VALID), 'password'];
 
@@ -106,9 +108,17 @@ const hostileSegment = fc.oneof(
   fc.stringMatching(/^[0-9]{1,40}$/),
 );
 
+/** Server-rendered pages (not the API): they refuse with an HTML page unless the client asked for JSON. */
+const PAGE_PATHS = ['/buy', '/orders/:id', '/account', '/account/login', '/account/logout'];
+
 /** Whether a response is an acceptable answer to hostile input. */
 function check(route: Route, r: { statusCode: number; body: string; headers: Record<string, unknown> }, what: string): void {
   assert.ok(r.statusCode < 500, `${what} → ${r.statusCode} ${r.body.slice(0, 300)}`);
+  if (r.statusCode >= 400 && route.method !== 'HEAD' && PAGE_PATHS.includes(route.path) && /^text\/html/.test(String(r.headers['content-type']))) {
+    assert.match(r.body, /^<!doctype html>/, `${what} → ${r.statusCode} is a whole page`);
+    assert.match(r.body, /class="error"/, `${what} → ${r.statusCode} says what was refused`);
+    return;
+  }
   if (r.statusCode >= 400 && route.method !== 'HEAD') {
     let parsed: { error?: { code?: unknown; message?: unknown } };
     try {
@@ -133,6 +143,8 @@ for (const { name, make } of ENGINES) {
     before(async () => {
       engine = await make();
       t = await makeTestApp(engine);
+      // The checkout's routes and pages, over the in-memory Checkout until app.ts registers the real one.
+      await addShopRoutes(t);
       await t.app.ready();
       routes = routesOf(t.app.printRoutes());
       const key = (await t.app.inject({ method: 'POST', url: '/v2/license/issue', headers: { 'admin-api-key': ADMIN_KEY }, payload: { plan: 'pro', ttl_days: 30 } })).json().key;
@@ -148,7 +160,7 @@ for (const { name, make } of ENGINES) {
 
     test('the route table covers every prefix', () => {
       const paths = new Set(routes.map((r) => `${r.method} ${r.path}`));
-      for (const expected of ['GET /', 'GET /ready', 'POST /v2/license/issue', 'POST /v2/license/revoke', 'POST /v2/auth/login', 'PATCH /v2/auth/me', 'POST /v2/jobs', 'GET /v2/jobs/:id', 'POST /v2/providers/kie/callback']) {
+      for (const expected of ['GET /', 'GET /ready', 'POST /v2/license/issue', 'POST /v2/license/revoke', 'POST /v2/auth/login', 'PATCH /v2/auth/me', 'POST /v2/jobs', 'GET /v2/jobs/:id', 'POST /v2/providers/kie/callback', 'GET /v2/products', 'POST /v2/orders', 'GET /v2/orders/:id', 'GET /buy', 'POST /buy', 'GET /orders/:id', 'POST /account/login']) {
         assert.ok(paths.has(expected), `${expected} in ${[...paths].join(', ')}`);
       }
     });
