@@ -180,7 +180,7 @@ export class RobokassaProvider implements PaymentProvider {
     return { provider: 'robokassa', eventKey: invId, orderId: order.id, amount: outSum, amountKopecks, currency: 'RUB', test: order.test, outcome, detail: { source: 'OpStateExt', state: state.stateCode } };
   }
 
-  async refund(): Promise<void> {
+  async refund(_order: ShopOrderRecord, _payment: { providerPaymentId: string; amount: string }): Promise<void> {
     throw new FailureError('refund_manual', 'Robokassa refunds are made in the Robokassa merchant cabinet (operations → refund); refund it there, then record it here');
   }
 }

@@ -123,7 +123,7 @@ export class WataProvider implements PaymentProvider {
     return usable.find((n) => n.outcome === 'paid') ?? usable.find((n) => n.outcome === 'failed') ?? usable[0];
   }
 
-  async refund(): Promise<void> {
+  async refund(_order: ShopOrderRecord, _payment: { providerPaymentId: string; amount: string }): Promise<void> {
     throw new FailureError('refund_manual', 'WATA refunds are made in the WATA merchant cabinet; refund it there, then record it here');
   }
 }
