@@ -22,7 +22,8 @@ export interface RetryPolicy {
 
 /**
  * Makes the call, retrying network failures, 500, 502–504, 202 and 429 per the policy;
- * answers the first other answer. Throws UnreachableError when the attempts run out.
+ * answers the first other answer. Throws UnreachableError when the attempts run out, or
+ * at once when resending would not be safe.
  */
 export async function callProvider(call: HttpCall, policy: RetryPolicy): Promise<HttpAnswer> {
   let lastProblem = '';
@@ -33,9 +34,9 @@ export async function callProvider(call: HttpCall, policy: RetryPolicy): Promise
       const { status } = outcome.answer;
       const transient = status === 500 || status === 502 || status === 503 || status === 504 || status === 202 || status === 429;
       if (!transient) return outcome.answer;
-      // A 500/202 may have done the work: only a key makes resending safe.
-      if (!policy.idempotent && status !== 429 && status !== 503) return outcome.answer;
       lastProblem = `HTTP ${status}`;
+      // A 500/202 may have done the work: only a key makes resending safe.
+      if (!policy.idempotent && status !== 429 && status !== 503) break;
       retryAfterMs = retryAfterOf(outcome.answer);
     } else {
       lastProblem = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);

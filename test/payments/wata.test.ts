@@ -56,6 +56,19 @@ test('createCheckout posts the link with Bearer auth, amount in rubles and our o
   await assert.rejects(wrong.createCheckout(checkout(2)), { code: 'provider_refused' });
 });
 
+test('without an idempotence key a 500 on link creation is not resent (unreachable); a 503 is', async () => {
+  const provider = make(fake);
+  const links = fake.links.size;
+  fake.failNext({ status: 500 });
+  fake.failNext({ status: 200, body: '{"id":"should-not-be-reached"}' });
+  await assert.rejects(provider.createCheckout(checkout(2)), { code: 'provider_unreachable' });
+  assert.equal(fake.links.size, links);
+  await assert.rejects(provider.createCheckout(checkout(2)), { code: 'provider_malformed' }, 'the next call took the scripted answer: the 500 was not retried');
+  fake.failNext({ status: 503 });
+  const link = await provider.createCheckout(checkout(2));
+  assert.ok(fake.links.has(link.providerOrderId!));
+});
+
 test('the sandbox host makes test orders', () => {
   const sandbox = new WataProvider(testConfig({ WATA_TOKEN: 't', WATA_API_URL: 'https://api-sandbox.wata.pro/api/h2h' }).payments.wata);
   assert.equal(sandbox.test, true);
