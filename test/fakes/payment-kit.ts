@@ -22,6 +22,7 @@ export class FailureQueue {
   readonly hanging = new Set<http.ServerResponse>();
 
   push(failure: FakePaymentFailure, times = 1): void {
+    if (times <= 0) return;
     this.queue.push({ failure, times });
   }
 
