@@ -43,6 +43,8 @@ import { liveSessionRoutes } from './routes/live-sessions.js';
 import { parseBannedWords } from '../tts/clean.js';
 import { makeTts } from '../tts/make.js';
 import { installTransportErrors, TRANSPORT_OPTIONS } from './transport-errors.js';
+import type { Checkout } from '../orders/types.js';
+import { registerShop } from './shop.js';
 
 /** What the app needs from the outside. */
 export interface AppDeps {
@@ -61,6 +63,8 @@ export interface AppDeps {
   liveSource?: () => Promise<ConfiguredSource>;
   /** The bot in webhook mode: its route is registered (polling and no bot: not). */
   telegramWebhook?: TelegramWebhook;
+  /** Replaces the checkout over the configured providers (page tests pass a double). */
+  checkout?: Checkout;
 }
 
 /** Everything route plugins share. */
@@ -181,6 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(liveRoutes(pipeline), { ctx, prefix: '/v2/live' });
   await app.register(liveSessionRoutes, { ctx, prefix: '/v2/live' });
   await app.register(overlayRoutes, { ctx });
+  await registerShop(app, ctx, deps.checkout);
   if (deps.telegramWebhook) await app.register(telegramRoutes(deps.telegramWebhook), { ctx, prefix: '/v2/telegram' });
   return app;
 }

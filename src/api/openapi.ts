@@ -26,6 +26,7 @@ const TAGS = [
   { name: 'live', description: 'The live socket and event simulation' },
   { name: 'media', description: 'Stored sounds and synthesised speech' },
   { name: 'orders', description: 'The catalogue and card-payment orders' },
+  { name: 'payments', description: 'Notifications from card providers (Robokassa, YooKassa, WATA)' },
   { name: 'web', description: 'Server-rendered pages: checkout, an order’s return page, the buyer’s cabinet' },
 ];
 

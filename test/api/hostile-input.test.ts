@@ -10,7 +10,6 @@ import type { InjectOptions } from 'fastify';
 import { ADMIN_KEY, makeTestApp, type TestApp } from '../helpers/app.js';
 import { ENGINES, type TestEngine } from '../helpers/engines.js';
 import { routesOf, type Route } from '../helpers/routes.js';
-import { addShopRoutes } from '../web/shop-app.js';
 
 const RUNS_PER_ROUTE = 150;
 const SEED = 20_240_917;
@@ -143,8 +142,6 @@ for (const { name, make } of ENGINES) {
     before(async () => {
       engine = await make();
       t = await makeTestApp(engine);
-      // The checkout's routes and pages, over the in-memory Checkout until app.ts registers the real one.
-      await addShopRoutes(t);
       await t.app.ready();
       routes = routesOf(t.app.printRoutes());
       const key = (await t.app.inject({ method: 'POST', url: '/v2/license/issue', headers: { 'admin-api-key': ADMIN_KEY }, payload: { plan: 'pro', ttl_days: 30 } })).json().key;

@@ -13,7 +13,6 @@ import { sqliteEngine, type TestEngine } from '../helpers/engines.js';
 import { DOCS_PREFIX } from '../../src/api/openapi.js';
 import { packagePath } from '../../src/paths.js';
 import { routesOf } from '../helpers/routes.js';
-import { addShopRoutes } from '../web/shop-app.js';
 
 interface Operation {
   summary?: string;
@@ -39,7 +38,6 @@ let spec: Spec;
 before(async () => {
   engine = await sqliteEngine();
   t = await makeTestApp(engine);
-  await addShopRoutes(t);
   await t.app.ready();
   const r = await t.app.inject({ method: 'GET', url: '/openapi.json' });
   assert.equal(r.statusCode, 200, r.body);

@@ -5,6 +5,7 @@ import { PublicUrls } from '../../src/daemon/public-urls.js';
 import type { Config } from '../../src/config/load.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
+import type { Checkout } from '../../src/orders/types.js';
 import { testConfig } from './config.js';
 import type { TestEngine } from './engines.js';
 
@@ -20,13 +21,20 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** What a test may put in place of the real parts. */
+export interface TestAppOptions {
+  /** A Checkout double, made from the app's store and URLs. */
+  checkout?: (parts: { store: Store; urls: PublicUrls; config: Config }) => Checkout;
+}
+
 /** Builds the app on `engine`, migrated, with known secrets. */
-export async function makeTestApp(engine: TestEngine, env: Record<string, string> = {}): Promise<TestApp> {
+export async function makeTestApp(engine: TestEngine, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const config = testConfig({ ...engine.env, ...env });
   const store = await openStore(config);
   await store.migrateUp();
   const urls = new PublicUrls(config);
-  const app = await buildApp({ config, store, secrets: { jwtSecret: JWT_SECRET, adminApiKey: ADMIN_KEY }, logger: false, urls });
+  const checkout = options.checkout?.({ store, urls, config });
+  const app = await buildApp({ config, store, secrets: { jwtSecret: JWT_SECRET, adminApiKey: ADMIN_KEY }, logger: false, urls, checkout });
   return {
     app,
     store,
@@ -55,8 +63,8 @@ export async function makeStreamer(t: TestApp, username: string): Promise<{ toke
 }
 
 /** Builds the app like `makeTestApp` and listens on a free loopback port, URLs following it (as `serve --port 0` does). */
-export async function makeListeningApp(engine: TestEngine, env: Record<string, string> = {}): Promise<TestApp & { base: string }> {
-  const t = await makeTestApp(engine, env);
+export async function makeListeningApp(engine: TestEngine, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp & { base: string }> {
+  const t = await makeTestApp(engine, env, options);
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = t.app.server.address() as { port: number };
   t.urls.bindTo('127.0.0.1', port);
