@@ -7,10 +7,22 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 
+type StatementMethods = Record<'run' | 'get' | 'all', (...args: unknown[]) => unknown>;
+
+/** better-sqlite3's Statement prototype, shared by every statement of every database. */
+function statementPrototype(): StatementMethods {
+  const db = new Database(':memory:');
+  try {
+    return Object.getPrototypeOf(db.prepare('SELECT 1')) as StatementMethods;
+  } finally {
+    db.close();
+  }
+}
+
 /** The statements seen while `body` ran, in order, as their SQL text. */
 export async function recordStatements(body: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
-  const statement = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1')) as Record<'run' | 'get' | 'all', (...args: unknown[]) => unknown>;
+  const statement = statementPrototype();
   const client = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const originals = { run: statement.run, get: statement.get, all: statement.all, query: client.query };
   for (const method of ['run', 'get', 'all'] as const) {
