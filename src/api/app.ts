@@ -34,7 +34,7 @@ import { triggerRoutes } from './routes/triggers.js';
 import { wsRoutes } from './routes/ws.js';
 import { liveRoutes } from './routes/live.js';
 import { overlayRoutes } from './routes/overlay.js';
-import { telegramRoutes, type TelegramWebhook } from './routes/telegram.js';
+import type { TelegramWebhook } from './routes/telegram.js';
 import { LivePipeline } from '../live/pipeline.js';
 import { LiveSessions } from '../live/sessions.js';
 import { RecorderRegistry } from '../live/sessions-recorder.js';
@@ -186,6 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(liveSessionRoutes, { ctx, prefix: '/v2/live' });
   await app.register(overlayRoutes, { ctx });
   await registerShop(app, ctx, deps.checkout);
-  if (deps.telegramWebhook) await app.register(telegramRoutes(deps.telegramWebhook), { ctx, prefix: '/v2/telegram' });
+  // Loaded only with a bot: the route imports grammY (issue 10: a serve without a token never loads it).
+  if (deps.telegramWebhook) await app.register((await import('./routes/telegram.js')).telegramRoutes(deps.telegramWebhook), { ctx, prefix: '/v2/telegram' });
   return app;
 }

@@ -1,8 +1,9 @@
 /**
  * Builds the bot: grammY over TELEGRAM_API_ROOT with capped auto-retry on 429, one composer
  * per feature each behind its own error boundary (a failing feature answers «что-то пошло не
- * так» and the bot goes on), conversation state in the store, and updates handled once
- * even when Telegram delivers them twice. Receiving updates (webhook or polling) is run.ts's.
+ * так» and the bot goes on), conversation state and language in the store (read in one query
+ * per update), and updates handled once even when Telegram delivers them twice. Receiving
+ * updates (webhook or polling) is run.ts's.
  */
 import { autoRetry } from '@grammyjs/auto-retry';
 import { conversations } from '@grammyjs/conversations';
@@ -16,7 +17,7 @@ import { starsFeature, starsShop } from './features/stars.js';
 import { startFeature } from './features/start.js';
 import { statusFeature } from './features/status.js';
 import { topUpFeature } from './features/top-up.js';
-import { makeConversationStorage } from './storage.js';
+import { preloadSessions, preloadedConversationStorage } from './storage.js';
 import { TEXTS } from './texts.js';
 
 /** How long a handled update id is remembered: Telegram gives up redelivering long before. */
@@ -53,8 +54,10 @@ export function makeBot(deps: BotDeps): MadeBot {
     if (ctx.message?.successful_payment || (await deps.store.claimBotUpdate(ctx.update.update_id, DEDUPE_KEEP_MS))) await next();
     else deps.logger?.debug({ update_id: ctx.update.update_id }, 'duplicate update ignored');
   });
+  // The language and the conversation state in one statement, which the next two read from.
+  bot.use(preloadSessions(deps.store));
   bot.use(languageMiddleware(deps));
-  bot.use(conversations({ storage: { type: 'key', version: 1, prefix: 'convo:', adapter: makeConversationStorage(deps.store) } }));
+  bot.use(conversations({ storage: preloadedConversationStorage(deps.store) }));
 
   const photos = { api: bot.api, token: deps.token, apiRoot: deps.apiRoot, mediaDir: deps.mediaDir, mediaBaseUrl: deps.mediaBaseUrl };
   const features: [string, Composer<BotContext>][] = [

@@ -5,7 +5,6 @@
  */
 import type { Logger } from 'pino';
 import { buildApp } from '../api/app.js';
-import { prepareServeBot } from '../bot/serve-bot.js';
 import type { Config } from '../config/load.js';
 import type { ResolvedSecrets } from '../config/secrets.js';
 import { ConflictError } from '../errors.js';
@@ -55,7 +54,8 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     const events = new Events();
     lifecycle.add('bus', await events.connect(store.bus));
     const urls = new PublicUrls(config);
-    const bot = options.bot === false ? undefined : prepareServeBot({ config, store, logger, urls });
+    // Without a token there is no bot, and grammY is never loaded (issue 10: ~4 MB of RSS).
+    const bot = options.bot === false || !config.telegram.botToken ? undefined : (await import('../bot/serve-bot.js')).prepareServeBot({ config, store, logger, urls });
     const app = await buildApp({ config, store, secrets: options.secrets, logger, events, urls, telegramWebhook: bot?.webhook });
     lifecycle.add('http', () => app.close());
     await app.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {

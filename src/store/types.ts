@@ -404,6 +404,8 @@ export interface TriggerStore {
 export interface BotStore {
   /** The value stored under `key` (conversation state, a chosen language); undefined when none. */
   readBotSession(key: string): Promise<string | undefined>;
+  /** Several keys in one statement (one round trip per update for the bot's language and conversation); absent keys are left out. */
+  readBotSessions(keys: readonly string[]): Promise<Map<string, string>>;
   writeBotSession(key: string, value: string): Promise<void>;
   deleteBotSession(key: string): Promise<void>;
   /**

@@ -32,6 +32,14 @@ for (const { name, make } of ENGINES) {
       assert.equal(await store.readBotSession('convo:2'), 'x');
     });
 
+    test('several sessions are read in one call; absent keys are left out', async () => {
+      await store.writeBotSession('convo:7', '{"b":1}');
+      await store.writeBotSession('lang:7', 'en');
+      assert.deepEqual(await store.readBotSessions(['convo:7', 'lang:7', 'lang:8']), new Map([['convo:7', '{"b":1}'], ['lang:7', 'en']]));
+      assert.deepEqual(await store.readBotSessions(['lang:8']), new Map());
+      assert.deepEqual(await store.readBotSessions([]), new Map());
+    });
+
     test('the conversations adapter round-trips versioned state as JSON', async () => {
       const adapter = makeConversationStorage<{ n: number }>(store);
       const state = { version: [1, 1] as [1, string | number], state: { n: 3 } } as unknown as Parameters<typeof adapter.write>[1];

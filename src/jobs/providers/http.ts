@@ -4,7 +4,14 @@
  * the request was ever put on a socket. A failure before that point certainly did not
  * reach the other side and is safe to resend; after it, the outcome is unknown.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+
+/**
+ * undici, loaded at the first call: `serve --workers 0` imports these clients through the job
+ * handlers and the provider callback route but may never call out (issue 10: ~5 MB of RSS).
+ */
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
 
 /**
  * The clients' own connection pool. Not undici's global dispatcher: that slot is shared with
@@ -12,7 +19,6 @@ import { Agent, request, type Dispatcher } from 'undici';
  * version's composed calls on it fail with UND_ERR_INVALID_ARG.
  */
 let sharedAgent: Agent | undefined;
-const defaultDispatcher = (): Dispatcher => (sharedAgent ??= new Agent());
 
 /** What a client needs to make one call. */
 export interface HttpCall {
@@ -44,8 +50,9 @@ export type HttpOutcome =
 
 /** Makes one call and never throws: network failures come back as values. */
 export async function callHttp(call: HttpCall): Promise<HttpOutcome> {
+  const { Agent, request } = await loadUndici();
   const tracker = { sent: false };
-  const base = call.dispatcher ?? defaultDispatcher();
+  const base = call.dispatcher ?? (sharedAgent ??= new Agent());
   const dispatcher = base.compose((dispatch) => (opts, handler) => dispatch(opts, trackSend(handler, tracker)));
   const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
   let body: string | undefined;

@@ -6,6 +6,12 @@ export async function readBotSession(db: Queryable, key: string): Promise<string
   return row ? String(row.value) : undefined;
 }
 
+export async function readBotSessions(db: Queryable, keys: readonly string[]): Promise<Map<string, string>> {
+  // Named: it runs on every update, so each connection keeps it parsed and planned.
+  const rows = await q(db, { name: 'ttops_bot_sessions_by_keys', text: 'SELECT key, value FROM bot_sessions WHERE key = ANY($1::text[])' }, [keys]);
+  return new Map(rows.map((row) => [String(row.key), String(row.value)]));
+}
+
 export async function writeBotSession(db: Queryable, key: string, value: string): Promise<void> {
   await q(db, 'INSERT INTO bot_sessions (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()', [key, value]);
 }

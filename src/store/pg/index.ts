@@ -352,6 +352,10 @@ export class PgStore implements Store {
     return bot.readBotSession(this.pool, key);
   }
 
+  async readBotSessions(keys: readonly string[]) {
+    return keys.length ? bot.readBotSessions(this.pool, keys) : new Map<string, string>();
+  }
+
   async writeBotSession(key: string, value: string) {
     await bot.writeBotSession(this.pool, key, value);
   }

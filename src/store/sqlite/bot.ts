@@ -6,6 +6,12 @@ export function readBotSession(db: SqliteDb, key: string): string | undefined {
   return row?.value;
 }
 
+export function readBotSessions(db: SqliteDb, keys: readonly string[]): Map<string, string> {
+  // One cached statement per key count (the bot asks for one or two keys).
+  const rows = db.prepare(`SELECT key, value FROM bot_sessions WHERE key IN (${keys.map(() => '?').join(', ')})`).all(...keys) as { key: string; value: string }[];
+  return new Map(rows.map((row) => [row.key, row.value]));
+}
+
 export function writeBotSession(db: SqliteDb, key: string, value: string): void {
   db.prepare(
     `INSERT INTO bot_sessions (key, value) VALUES (?, ?)

@@ -349,6 +349,10 @@ export class SqliteStore implements Store {
     return bot.readBotSession(this.db, key);
   }
 
+  async readBotSessions(keys: readonly string[]) {
+    return keys.length ? bot.readBotSessions(this.db, keys) : new Map<string, string>();
+  }
+
   async writeBotSession(key: string, value: string) {
     bot.writeBotSession(this.db, key, value);
   }
