@@ -11,6 +11,10 @@ import { alertTarget, ALERT_KINDS, raiseAlert } from './alerts.js';
 import { WORKERS_CHECK_KIND, workersCheckHandler } from './alerts-workers.js';
 import { notifyHandler } from './handlers/notify.js';
 import { REMINDERS_SCAN_KIND, remindersScanHandler } from './reminders.js';
+import { ORDERS_EXPIRE_KIND, ordersExpireHandler, PAYMENTS_RECONCILE_KIND, reconcileHandler } from './checkout-jobs.js';
+import { KeySeal } from '../orders/sealed-key.js';
+import { resolveSecrets } from '../config/secrets.js';
+import { makeProviders } from '../payments/registry.js';
 import { videoHandler } from './handlers/video.js';
 import { KieClient } from './providers/kie.js';
 import { Worker, type JobHandler } from './worker.js';
@@ -50,8 +54,26 @@ export function makeHandlers(config: Config, store: Store, timeouts: Timeouts = 
     [LIVE_PRUNE_KIND]: livePruneHandler(store, config.live.eventRetentionDays),
     [REMINDERS_SCAN_KIND]: remindersScanHandler({ store, lowBalanceCredits: config.reminders.lowBalanceCredits }),
     [WORKERS_CHECK_KIND]: workersCheckHandler({ store, alerts, leaseMs: config.jobs.leaseMs }),
+    [ORDERS_EXPIRE_KIND]: ordersExpireHandler(store),
+    [PAYMENTS_RECONCILE_KIND]: lazyHandler(() =>
+      reconcileHandler({
+        store,
+        providers: makeProviders(config.payments),
+        // The key a late-found license is sealed with for its return page: JWT_SECRET, read when first needed.
+        fulfil: { store, seal: new KeySeal(resolveSecrets(config).jwtSecret), alerts, referralBonus: config.payments.referralBonusCredits },
+        alerts,
+        stars: telegram && { apiRoot: telegram.apiRoot, token: telegram.token, timeoutMs: telegram.timeoutMs },
+        logger,
+      }),
+    ),
   };
   return handlers;
+}
+
+/** A handler built on its first job: what it needs (secrets, provider clients) is read only by a worker that runs it. */
+function lazyHandler(make: () => JobHandler): JobHandler {
+  let handler: JobHandler | undefined;
+  return (job, context) => (handler ??= make())(job, context);
 }
 
 /** Without provider keys a video can never be made: fail at once, refunding the charge. */

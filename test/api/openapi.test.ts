@@ -111,12 +111,12 @@ test('every operation has a summary, a declared tag, a success response with a s
     const what = `${method.toUpperCase()} ${path}`;
     assert.ok(op.summary && op.summary.length > 3, `${what} has a summary`);
     assert.ok(op.tags?.length && op.tags.every((tag) => declaredTags.has(tag)), `${what} has declared tags: ${op.tags}`);
-    // Success: a 2xx (or, for the socket, the 101 of the upgrade) whose content has a schema.
-    const successes = Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s) || (s === '101' && path === '/v2/ws'));
+    // Success: a 2xx (or, for the socket, the 101 of the upgrade; for a provider's browser return, the 303 on) whose content has a schema.
+    const successes = Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s) || (s === '101' && path === '/v2/ws') || (s === '303' && path.startsWith('/v2/payments/')));
     assert.ok(successes.length > 0, `${what} documents a success status: ${Object.keys(op.responses)}`);
     for (const status of successes) {
       const response = op.responses[status];
-      if (status === '101') continue; // no body: the connection becomes a socket
+      if (status === '101' || status === '303') continue; // no body: the connection becomes a socket, or the browser goes on
       const content = Object.entries(response.content ?? {});
       assert.ok(content.length > 0, `${what} ${status} has content`);
       for (const [type, media] of content) {

@@ -1,4 +1,4 @@
-/** Declarations of the checkout commands: `promo create|list|disable|enable` and `payments list|show`. */
+/** Declarations of the checkout commands: `promo create|list|disable|enable` and `payments list|show|refund`. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseRubles } from '../../billing/catalogue.js';
 import type { PromoInput } from '../../billing/promos.js';
@@ -60,6 +60,14 @@ export function registerPayments(program: Command, io: Io, action: ActionFactory
     .description('one payment, the order it paid and its audit rows')
     .argument('<id>', 'the payment id (`ttops payments list` shows them)', int(1))
     .action(action(async (g, id: number) => (await import('../commands/payments.js')).runPaymentsShow(io, g, id)));
+  payments
+    .command('refund')
+    .description('give a payment back: through the provider (YooKassa, Telegram Stars), or --manual after refunding in the provider cabinet; takes back its credits and revokes its license')
+    .argument('<id>', 'the payment id (`ttops payments list` shows them)', int(1))
+    .option('--manual', 'the money was returned in the provider cabinet already: only record it')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--dry-run', 'show what would be refunded, change nothing')
+    .action(action(async (g, id: number, o: { manual?: boolean; yes?: boolean; dryRun?: boolean }) => (await import('../commands/payments.js')).runPaymentsRefund(io, g, id, o)));
   return payments;
 }
 
