@@ -5,24 +5,19 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { alertTarget } from '../jobs/alerts.js';
-import { CheckoutService } from '../orders/checkout.js';
 import { handleNotice, type FulfilDeps } from '../orders/fulfil.js';
-import { KeySeal } from '../orders/sealed-key.js';
-import { StatusLinks } from '../orders/status-link.js';
+import { makeCheckout } from '../orders/make.js';
 import type { Checkout } from '../orders/types.js';
-import { makeProviders } from '../payments/registry.js';
 import type { AppContext } from './app.js';
 import { orderRoutes } from './routes/orders.js';
 import { paymentRoutes } from './routes/payments.js';
 import { webRoutes } from '../web/routes.js';
 
-/** Registers the shop; `checkout` replaces the real one (page tests pass a double). */
+/** Registers the shop; `checkout` replaces the real one (`serve` passes the one it shares with the bot; page tests a double). */
 export async function registerShop(app: FastifyInstance, ctx: AppContext, checkout?: Checkout): Promise<void> {
-  const { config, store, secrets } = ctx;
-  const providers = makeProviders(config.payments);
-  const links = new StatusLinks(secrets.jwtSecret, () => ctx.urls.serverHost);
-  const seal = new KeySeal(secrets.jwtSecret);
-  const shop = checkout ?? new CheckoutService({ store, providers, links, seal, orderTtlMs: config.payments.orderTtlMs });
+  const { config, store } = ctx;
+  const { checkout: real, providers, seal } = makeCheckout(ctx);
+  const shop = checkout ?? real;
   const fulfil: FulfilDeps = { store, seal, alerts: alertTarget(config, store, app.log), referralBonus: config.payments.referralBonusCredits };
   await app.register(paymentRoutes, {
     prefix: '/v2/payments',

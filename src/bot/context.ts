@@ -6,6 +6,7 @@ import type { StarsStore } from '../billing/stars.js';
 import type { AccountStore, BotStore, LedgerStore, OutboxStore, QueueStore, ReferralStore, StatsStore } from '../store/types.js';
 import type { PreloadedSessions } from './storage.js';
 import type { Lang } from './texts.js';
+import type { Checkout } from '../orders/types.js';
 
 /** What the bot adds to every update's context: the language to answer in, and the update's stored state read up front. */
 export interface BotFlavor extends PreloadedSessions {
@@ -20,6 +21,9 @@ export type TopUpHook = (ctx: BotContext) => Promise<void>;
 
 /** The store parts the bot uses (Stars checkout and the admin commands included). */
 export type BotStoreParts = BotStore & AccountStore & LedgerStore & StarsStore & StatsStore & Pick<QueueStore, 'listJobs' | 'findJob' | 'queueCounts'> & Pick<OutboxStore, 'enqueueOutbox'> & Pick<ReferralStore, 'attachReferral'>;
+
+/** The part of the checkout the bot's card buttons use. */
+export type CardCheckout = Pick<Checkout, 'providers' | 'createOrder'>;
 
 /** Everything `makeBot` needs. */
 export interface BotDeps {
@@ -38,6 +42,8 @@ export interface BotDeps {
   mediaDir: string;
   /** The public base URL of `static/`, read at use (it may be known only once `serve` listens). */
   mediaBaseUrl: () => string;
+  /** Card payments next to Stars in the shop (when a card provider is configured): orders made for the Telegram buyer, delivered by bot message. */
+  cardCheckout?: CardCheckout;
   /** What «Пополнить баланс» and /buy do; the Telegram Stars shop (features/stars.ts) unless replaced. */
   topUp?: TopUpHook;
   /**

@@ -14,6 +14,7 @@ import { adminFeature } from './features/admin.js';
 import { languageFeature, languageMiddleware } from './features/language.js';
 import { orderFeature } from './features/order.js';
 import { starsFeature, starsShop } from './features/stars.js';
+import { cardFeature } from './features/card.js';
 import { startFeature } from './features/start.js';
 import { statusFeature } from './features/status.js';
 import { topUpFeature } from './features/top-up.js';
@@ -63,6 +64,7 @@ export function makeBot(deps: BotDeps): MadeBot {
   const features: [string, Composer<BotContext>][] = [
     // First: the ordering conversation would take a payment message or an invoice button as a wrong answer.
     ['stars', starsFeature(deps)],
+    ['card', cardFeature(deps)],
     ['order', orderFeature(deps, photos)],
     ['language', languageFeature(deps)],
     ['start', startFeature(deps)],

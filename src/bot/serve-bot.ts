@@ -7,7 +7,7 @@ import type { Config } from '../config/load.js';
 import type { PublicUrls } from '../daemon/public-urls.js';
 import type { Store } from '../store/types.js';
 import type { TelegramWebhook } from '../api/routes/telegram.js';
-import type { TopUpHook } from './context.js';
+import type { CardCheckout, TopUpHook } from './context.js';
 import { makeBot } from './make-bot.js';
 import { planBotMode, webhookPathToken, webhookSecret, type BotMode } from './mode.js';
 import { startPolling, webhookRunning, type RunningBot } from './run.js';
@@ -22,7 +22,7 @@ export interface ServeBot {
 }
 
 /** Builds the bot from configuration; undefined when TELEGRAM_BOT_TOKEN is unset. */
-export function prepareServeBot(options: { config: Config; store: Store; logger?: Logger; urls: PublicUrls; topUp?: TopUpHook }): ServeBot | undefined {
+export function prepareServeBot(options: { config: Config; store: Store; logger?: Logger; urls: PublicUrls; topUp?: TopUpHook; cardCheckout?: CardCheckout }): ServeBot | undefined {
   const { config, store, logger, urls } = options;
   const token = config.telegram.botToken;
   if (!token) return undefined;
@@ -37,6 +37,7 @@ export function prepareServeBot(options: { config: Config; store: Store; logger?
     mediaDir: config.mediaDir,
     mediaBaseUrl: () => urls.mediaBaseUrl,
     topUp: options.topUp,
+    cardCheckout: options.cardCheckout,
     adminChatId: config.telegram.adminChatId,
   });
   return {

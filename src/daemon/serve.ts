@@ -16,6 +16,7 @@ import { ensureMigrated } from '../store/ensure-migrated.js';
 import { openStore } from '../store/open.js';
 import { Lifecycle } from './lifecycle.js';
 import { PublicUrls } from './public-urls.js';
+import { makeCheckout } from '../orders/make.js';
 
 /** What `serve` runs. */
 export interface ServeOptions {
@@ -55,8 +56,10 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     lifecycle.add('bus', await events.connect(store.bus));
     const urls = new PublicUrls(config);
     // Without a token there is no bot, and grammY is never loaded (issue 10: ~4 MB of RSS).
-    const bot = options.bot === false || !config.telegram.botToken ? undefined : (await import('../bot/serve-bot.js')).prepareServeBot({ config, store, logger, urls });
-    const app = await buildApp({ config, store, secrets: options.secrets, logger, events, urls, telegramWebhook: bot?.webhook });
+    // One checkout for the app and the bot's card buttons.
+    const { checkout } = makeCheckout({ config, store, secrets: options.secrets, urls });
+    const bot = options.bot === false || !config.telegram.botToken ? undefined : (await import('../bot/serve-bot.js')).prepareServeBot({ config, store, logger, urls, cardCheckout: checkout });
+    const app = await buildApp({ config, store, secrets: options.secrets, logger, events, urls, telegramWebhook: bot?.webhook, checkout });
     lifecycle.add('http', () => app.close());
     await app.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new ConflictError('port_in_use', `port ${port} on ${host} is in use — stop the other process or pass --port`, { cause: error });

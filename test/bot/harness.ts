@@ -5,6 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
+import { PublicUrls } from '../../src/daemon/public-urls.js';
+import { makeCheckout } from '../../src/orders/make.js';
 import { makeBot, type MadeBot } from '../../src/bot/make-bot.js';
 import { webhookPathToken, webhookSecret } from '../../src/bot/mode.js';
 import type { Config } from '../../src/config/load.js';
@@ -71,10 +73,15 @@ export async function startHarness(engine: TestEngine, options: { env?: Record<s
   const h = { store, tg, kie, config } as BotHarness;
   const build = async () => {
     let base = '';
-    h.made = makeBot({ token: TOKEN, apiRoot: tg.apiRoot, store, botInfo: botInfoOf(tg), videoCost: 1, mediaDir: config.mediaDir, mediaBaseUrl: () => base, adminChatId: config.telegram.adminChatId });
-    h.app = await buildApp({ config, store, secrets: { jwtSecret: JWT_SECRET, adminApiKey: ADMIN_KEY }, logger: false, telegramWebhook: { bot: h.made.bot, secret: webhookSecret(TOKEN, SECRET), pathToken: webhookPathToken(TOKEN) } });
+    // As `serve` does: one checkout for the app and the bot's card buttons.
+    const urls = new PublicUrls(config);
+    const secrets = { jwtSecret: JWT_SECRET, adminApiKey: ADMIN_KEY };
+    const { checkout } = makeCheckout({ config, store, secrets, urls });
+    h.made = makeBot({ token: TOKEN, apiRoot: tg.apiRoot, store, botInfo: botInfoOf(tg), videoCost: 1, referralBonus: config.payments.referralBonusCredits, mediaDir: config.mediaDir, mediaBaseUrl: () => base, adminChatId: config.telegram.adminChatId, cardCheckout: checkout });
+    h.app = await buildApp({ config, store, secrets, logger: false, urls, checkout, telegramWebhook: { bot: h.made.bot, secret: webhookSecret(TOKEN, SECRET), pathToken: webhookPathToken(TOKEN) } });
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+    urls.bindTo('127.0.0.1', (h.app.server.address() as { port: number }).port);
     h.url = base;
     await h.made.bot.api.setWebhook(`${base}/v2/telegram/webhook/${webhookPathToken(TOKEN)}`, { secret_token: SECRET });
   };

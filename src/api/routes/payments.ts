@@ -19,7 +19,7 @@ import { errorResponse, errorResponses } from '../schemas.js';
 /** What the payment routes need. */
 export interface PaymentRoutesOptions {
   /** The enabled providers (see src/payments/registry.ts); an absent one answers 404 `provider_disabled`. */
-  providers: Map<OrderProvider, PaymentProvider>;
+  providers: ReadonlyMap<OrderProvider, PaymentProvider>;
   /** Records a verified notice (fulfil, fail or nothing); throws when it could not be recorded. */
   handle: (notice: VerifiedNotice) => Promise<void>;
   /** The order's signed status page, where Robokassa's redirects send the buyer. */

@@ -11,17 +11,20 @@ import { Composer, InlineKeyboard } from 'grammy';
 import { checkPreCheckout, confirmKeySent, fulfilStarsPayment, starsInvoice, StarsPaymentRejected, type StarsFulfilment } from '../../billing/stars.js';
 import type { BotContext, BotDeps, TopUpHook } from '../context.js';
 import { PAYMENT_ALERTS, sendPaymentAlert } from '../payment-alerts.js';
+import { addCardButtons } from './card.js';
 import { TEXTS } from '../texts.js';
 
-/** «Пополнить баланс» / /buy: the enabled products as buttons. */
-export function starsShop(deps: Pick<BotDeps, 'store'>): TopUpHook {
+/** «Пополнить баланс» / /buy: the enabled products as buttons (Stars, and card when a provider is set up). */
+export function starsShop(deps: Pick<BotDeps, 'store' | 'cardCheckout'>): TopUpHook {
   return async (ctx) => {
     const t = TEXTS[ctx.lang];
     const products = await deps.store.listProducts({ enabledOnly: true });
     if (products.length === 0) return void (await ctx.reply(t.shopEmpty));
     const keyboard = new InlineKeyboard();
     for (const p of products) keyboard.text(t.product(ctx.lang === 'ru' ? p.titleRu : p.titleEn, p.priceStars), `buy:${p.id}`).row();
-    await ctx.reply(t.shop, { reply_markup: keyboard });
+    const cards = (deps.cardCheckout?.providers().length ?? 0) > 0;
+    if (cards) addCardButtons(keyboard, products, ctx.lang);
+    await ctx.reply(cards ? t.shopWithCards : t.shop, { reply_markup: keyboard });
   };
 }
 
