@@ -43,17 +43,25 @@ export function robokassaUsable(s: RobokassaSettings): boolean {
 /** A SuccessURL redirect, checked: which order it names. */
 export type ReturnCheck = { ok: true; orderId: number; test: boolean } | { ok: false; reason: 'bad_signature' | 'malformed'; message: string };
 
-/**
- * Checks a SuccessURL (or signed FailURL) redirect: `OutSum:InvId:Password1[:Shp…]`
- * with either mode's password #1. The redirect only shows a page, so which mode does not matter.
- */
-export function verifyRobokassaReturn(s: RobokassaSettings, fields: URLSearchParams): ReturnCheck {
+/** The fields every signed Robokassa request carries, or why they are unusable. */
+function signedFields(fields: URLSearchParams): { ok: true; outSum: string; invId: string; signature: string; orderId: number } | { ok: false; reason: 'malformed'; message: string } {
   const outSum = fields.get('OutSum');
   const invId = fields.get('InvId');
   const signature = fields.get('SignatureValue');
   if (!outSum || !invId || !signature) return { ok: false, reason: 'malformed', message: 'OutSum, InvId and SignatureValue are required' };
   const orderId = parseInvId(invId);
   if (orderId === undefined) return { ok: false, reason: 'malformed', message: 'InvId is not an order number' };
+  return { ok: true, outSum, invId, signature, orderId };
+}
+
+/**
+ * Checks a SuccessURL (or signed FailURL) redirect: `OutSum:InvId:Password1[:Shp…]`
+ * with either mode's password #1. The redirect only shows a page, so which mode does not matter.
+ */
+export function verifyRobokassaReturn(s: RobokassaSettings, fields: URLSearchParams): ReturnCheck {
+  const signed = signedFields(fields);
+  if (!signed.ok) return signed;
+  const { outSum, invId, signature, orderId } = signed;
   const sets = robokassaPasswordSets(s);
   const shp = shpPairs(fields);
   for (const [mode, set] of [['live', sets.live], ['test', sets.test]] as const) {
@@ -115,12 +123,9 @@ export class RobokassaProvider implements PaymentProvider {
     if (this.allowed && !this.allowed(notice.ip)) return { ok: false, reason: 'forbidden_ip', message: `ResultURL calls are not accepted from ${notice.ip}` };
     const fields = noticeFields(notice);
     if (!fields) return { ok: false, reason: 'malformed', message: 'send the notification form-urlencoded (POST) or in the query string (GET)' };
-    const outSum = fields.get('OutSum');
-    const invId = fields.get('InvId');
-    const signature = fields.get('SignatureValue');
-    if (!outSum || !invId || !signature) return { ok: false, reason: 'malformed', message: 'OutSum, InvId and SignatureValue are required' };
-    const orderId = parseInvId(invId);
-    if (orderId === undefined) return { ok: false, reason: 'malformed', message: 'InvId is not an order number' };
+    const signed = signedFields(fields);
+    if (!signed.ok) return signed;
+    const { outSum, invId, signature, orderId } = signed;
     const amountKopecks = parseKopecks(outSum);
     if (amountKopecks === undefined) return { ok: false, reason: 'malformed', message: 'OutSum is not a ruble amount with at most 2 non-zero decimals' };
     // IsTest=1 → only the test set. Otherwise the live set; a shop with only a test set

@@ -7,7 +7,7 @@
  * Content-Security-Policy is exercised for real.
  */
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -15,19 +15,10 @@ import { buildApp } from '../../src/api/app.js';
 import { ADMIN_KEY, JWT_SECRET, makeStreamer, makeTestApp, type TestApp } from '../helpers/app.js';
 import { makeAudioFixtures, multipartBody, type AudioFixtures } from '../helpers/audio.js';
 import { sqliteEngine, tempDir, type TestEngine } from '../helpers/engines.js';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
+// The overlay plays sounds without a click, as OBS lets it.
+const OVERLAY_ARGS = [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'];
 
 /** What `window.__overlay` shows (templates/overlay.js). */
 interface Played {
@@ -99,7 +90,7 @@ async function openOverlay(path: string): Promise<{ page: Page; requests: string
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium; .ci/run does)`);
+  requireChromium();
   audio = makeAudioFixtures();
   engine = await sqliteEngine();
   t = await makeTestApp(engine, { TTS_ENGINE: 'espeak' });
@@ -112,7 +103,7 @@ before(async () => {
   mediaBase = `http://localhost:${port}`;
   t.urls.mediaBaseUrl = mediaBase;
   profile = tempDir('ttops-chromium-');
-  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: OVERLAY_ARGS });
 });
 after(async () => {
   await browser?.close();
