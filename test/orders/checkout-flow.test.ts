@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { noticeBase, robokassaHash, shpPairs } from '../../src/payments/robokassa-sign.js';
 import { startFakeRobokassa, type FakeRobokassaServer } from '../fakes/robokassa-server.js';
 import { startFakeWata, type FakeWataServer } from '../fakes/wata-server.js';
 import { startFakeYookassa, type FakeYookassaServer } from '../fakes/yookassa-server.js';
@@ -15,7 +16,13 @@ import { makeListeningApp, makeStreamer, type TestApp } from '../helpers/app.js'
 import { ENGINES, type TestEngine } from '../helpers/engines.js';
 import { assertLedgerBalanced, assertPromoUsesCounted, sqlRows } from '../helpers/ledger.js';
 
-const ROBOKASSA = { ROBOKASSA_MERCHANT_LOGIN: 'ttops-shop', ROBOKASSA_PASSWORD_1: 'pass-one-live', ROBOKASSA_PASSWORD_2: 'pass-two-live' };
+const ROBOKASSA = {
+  ROBOKASSA_MERCHANT_LOGIN: 'ttops-shop',
+  ROBOKASSA_PASSWORD_1: 'pass-one-live',
+  ROBOKASSA_PASSWORD_2: 'pass-two-live',
+  ROBOKASSA_TEST_PASSWORD_1: 'pass-one-test',
+  ROBOKASSA_TEST_PASSWORD_2: 'pass-two-test',
+};
 const ADMIN_CHAT = '-100777';
 
 for (const { name, make } of ENGINES) {
@@ -30,7 +37,13 @@ for (const { name, make } of ENGINES) {
 
     before(async () => {
       engine = await make();
-      robokassa = await startFakeRobokassa({ login: ROBOKASSA.ROBOKASSA_MERCHANT_LOGIN, password1: ROBOKASSA.ROBOKASSA_PASSWORD_1, password2: ROBOKASSA.ROBOKASSA_PASSWORD_2 });
+      robokassa = await startFakeRobokassa({
+        login: ROBOKASSA.ROBOKASSA_MERCHANT_LOGIN,
+        password1: ROBOKASSA.ROBOKASSA_PASSWORD_1,
+        password2: ROBOKASSA.ROBOKASSA_PASSWORD_2,
+        testPassword1: ROBOKASSA.ROBOKASSA_TEST_PASSWORD_1,
+        testPassword2: ROBOKASSA.ROBOKASSA_TEST_PASSWORD_2,
+      });
       yookassa = await startFakeYookassa({ shopId: '500100', secretKey: 'live_secret-key-for-tests' });
       wata = await startFakeWata({ token: 'wata-token-for-tests' });
       t = await makeListeningApp(engine, {
@@ -102,6 +115,22 @@ for (const { name, make } of ENGINES) {
       assert.ok((await alerts()).some((a) => /amount_mismatch/.test(String(a.message)) && String(a.message).includes(`order ${id}`)), 'the admin is alerted');
       const forged = await robokassa.notify(id, { tamper: 'signature' });
       assert.equal(forged[0].status, 400, 'a wrong signature is refused');
+    });
+
+    test('Robokassa: a test-mode payment, signed with the test password, never pays a live order', async () => {
+      const buyer = await makeStreamer(t, 'rk_testmode');
+      const made = await order({ product_id: productId('credits-10'), provider: 'robokassa' }, buyer.token);
+      const id = made.json.order_id as number;
+      assert.equal((await t.store.findShopOrder(id))!.test, false);
+      // What Robokassa sends for a test payment: IsTest=1, signed with the test password #2.
+      const asTest = (fields: URLSearchParams) => {
+        fields.set('IsTest', '1');
+        fields.set('SignatureValue', robokassaHash(noticeBase(fields.get('OutSum')!, String(id), ROBOKASSA.ROBOKASSA_TEST_PASSWORD_2, shpPairs(fields)), 'md5'));
+      };
+      const [reply] = await robokassa.notify(id, { tamper: asTest });
+      assert.equal(reply.body, `OK${id}`, 'authentic (test set), so acknowledged');
+      assert.equal(await credits(buyer.userId), 0);
+      assert.deepEqual((await sqlRows(t.store, `SELECT status, reject_reason FROM payments WHERE order_id = ${id}`)).map((p) => [p.status, p.reject_reason]), [['rejected', 'test_mode_mismatch']]);
     });
 
     test('YooKassa: the notification body is not believed — only the payment as its API reports it', async () => {
