@@ -225,7 +225,12 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     moneyCtx.deadline = t0 + o.timeoutMs;
     await Promise.all(Array.from({ length: o.workers }, () => fleet.spawn()));
     let moneyDone = !withMoney;
-    const moneyRun = withMoney ? runMoney(moneyCtx, plan, observed).finally(() => (moneyDone = true)) : Promise.resolve();
+    // A bug in the traffic itself is a finding in the report, not an unhandled rejection while the chaos goes on.
+    const moneyRun = withMoney
+      ? runMoney(moneyCtx, plan, observed)
+          .catch((error: Error) => observed.problems.push(`the money traffic crashed: ${error.stack ?? error.message}`))
+          .finally(() => (moneyDone = true))
+      : Promise.resolve();
 
     // The serve kills on their own clock, at random times while the buyers arrive, so the
     // workers' schedule below stays what it was.
@@ -238,7 +243,7 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
         serveKills++;
         log(`SIGKILL serve ${serveKills}/${o.money.serveKills} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
-    })();
+    })().catch((error: Error) => observed.problems.push(`killing a serve failed: ${error.message}`));
 
     // K kills with the restart(s) in the middle, each after a random pause, while work remains.
     const events: ('kill' | 'restart')[] = Array.from({ length: o.kills }, () => 'kill' as const);
