@@ -4,12 +4,16 @@
  * provider (random durations, some content-policy and generic failures) and the fake Bot
  * API sit behind a proxy that adds latency after they accepted a call, so a kill can land
  * between "the outside world acted" and "the database knows" — where duplicates are born.
+ * Interleaved with it, issue 12's money traffic (chaos-money.ts): card orders, promo codes
+ * and referrals through real `ttops serve` processes, which are SIGKILLed and restarted too,
+ * and Robokassa notifications retried through all of it.
  * `runChaos` returns the numbers; chaos-report.ts checks them.
  */
 import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { request, type Dispatcher } from 'undici';
 import { createVideoOrder } from '../../src/jobs/orders.js';
+import { startFakeRobokassa } from '../fakes/robokassa-server.js';
 import { openStore } from '../../src/store/open.js';
 import { readBody, startHttpServer, type StartedServer } from '../fakes/http.js';
 import { GENERIC_FAIL_MSG, POLICY_FAIL_MSG, startFakeKie, type FakeKieTaskScript } from '../fakes/kie-server.js';
@@ -18,10 +22,14 @@ import { testConfig } from '../helpers/config.js';
 import { tempDir } from '../helpers/engines.js';
 import { startPrivatePostgres } from '../helpers/private-pg.js';
 import { WorkerFleet } from './chaos-fleet.js';
+import { runMoney, setupMoney, type MoneyContext, type MoneyObserved } from './chaos-money.js';
+import { planMoney, SMALL_MONEY, type MoneyOptions } from './chaos-money-plan.js';
+import { ServeFleet } from './chaos-serve.js';
 import { collectChaosReport, stuckJobs, type ChaosReport } from './chaos-report.js';
 
 export type { ChaosReport } from './chaos-report.js';
 export { formatChaosReport } from './chaos-report.js';
+export { SMALL_MONEY, type MoneyOptions } from './chaos-money-plan.js';
 
 type Range = [number, number];
 
@@ -48,6 +56,8 @@ export interface ChaosOptions {
   /** Pause before each chaos event (kill or restart). */
   chaosGapMs: Range;
   timeoutMs: number;
+  /** The money traffic (no buyers or no serves: none). */
+  money: MoneyOptions;
   seed: number;
   log?: (line: string) => void;
 }
@@ -56,11 +66,14 @@ export interface ChaosOptions {
 export const SMALL_CHAOS: ChaosOptions = {
   jobs: 60, users: 8, workers: 3, kills: 3, restarts: 1, concurrency: 8, leaseSeconds: 2, pollMs: 100, providerPollSeconds: 1,
   taskMs: [300, 7000], policyFailShare: 0.1, genericFailShare: 0.1, kieLatencyMs: [20, 300], telegramLatencyMs: [20, 150],
-  outageMs: 0, chaosGapMs: [600, 1200], timeoutMs: 45_000, seed: 1,
+  outageMs: 0, chaosGapMs: [600, 1200], timeoutMs: 45_000, money: SMALL_MONEY, seed: 1,
 };
 
 const TOKEN = '777001:CHAOS-token';
 const ADMIN_CHAT = '-1003';
+const ADMIN_KEY = 'chaos-admin-key-5b0e9c2d7a4f41e8b3c6d9a0f2e5b8c1';
+/** The fake Robokassa's default shop (see test/fakes/robokassa-server.ts). */
+const ROBOKASSA = { login: 'ttops-shop', password1: 'live-pass-1', password2: 'live-pass-2' };
 
 /** A small seeded PRNG (mulberry32), so a failing seed can be replayed. */
 function prng(seed: number): () => number {
@@ -144,6 +157,17 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       PROVIDER_POLL_SECONDS: String(o.providerPollSeconds), JOB_POLL_MS: String(o.pollMs), JOB_LEASE_SECONDS: String(o.leaseSeconds),
       WORKER_CONCURRENCY: String(o.concurrency), LOG_LEVEL: 'warn', LOG_FORMAT: 'json',
     };
+    const withMoney = o.money.buyers > 0 && o.money.serves > 0;
+    const robokassa = await startFakeRobokassa(ROBOKASSA);
+    cleanups.push(() => robokassa.close());
+    if (withMoney) {
+      // Workers get it too: their payments.reconcile job asks Robokassa about pending orders.
+      Object.assign(env, {
+        JWT_SECRET: 'chaos-jwt-secret-8d3f1a6c0e9b47d2a5c8f3e6b1d4a7c0', ADMIN_API_KEY: ADMIN_KEY, AUTH_RATE_LIMIT: '1000000',
+        ROBOKASSA_MERCHANT_LOGIN: ROBOKASSA.login, ROBOKASSA_PASSWORD_1: ROBOKASSA.password1, ROBOKASSA_PASSWORD_2: ROBOKASSA.password2, ROBOKASSA_URL: robokassa.merchantUrl,
+        REFERRAL_BONUS_CREDITS: String(o.money.referralBonus),
+      });
+    }
     const store = await openStore(testConfig(env));
     cleanups.push(() => store.close());
     await store.migrateUp();
@@ -163,7 +187,7 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     for (const [i, count] of sizes.entries()) {
       await createVideoOrder(store, users[i % o.users], { template: 'promo', product_name: `chaos item ${i}`, image_url: i % 2 ? `https://img.example/${i}.jpg` : undefined, count }, 1);
     }
-    log(`${o.jobs} jobs in ${sizes.length} orders for ${o.users} users; starting ${o.workers} workers`);
+    log(`${o.jobs} jobs in ${sizes.length} orders for ${o.users} users`);
 
     const monitor = new pg.Pool({ connectionString: db.url, max: 2, connectionTimeoutMillis: 2000 });
     monitor.on('error', () => {});
@@ -177,10 +201,49 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       }
     };
 
+    // The money side: serves, promo codes, accounts (through the API), referrals — before the clock starts.
+    const serves = new ServeFleet(env, note);
+    cleanups.push(() => serves.stopAll(5000));
+    const moneyRand = prng(o.seed + 3);
+    const plan = planMoney(withMoney ? o.money : { ...o.money, buyers: 0, promos: 0 }, users.length, moneyRand);
+    const observed: MoneyObserved = { buyers: [], promoCodes: [], catalogue: { credits: [], license: [] }, referrals: [], orders: [], expiredBeforePay: new Set(), orderRefusals: {}, attempts: {}, problems: [], finished: true };
+    const moneyCtx: MoneyContext = {
+      store, monitor, robokassa, urls: () => serves.urls, adminKey: ADMIN_KEY, password2: ROBOKASSA.password2, jobUserIds: users.map((u) => u.id),
+      rand: moneyRand, clock: () => (Date.now() - t0) / 1000, deadline: Number.POSITIVE_INFINITY,
+    };
+    if (withMoney) {
+      await serves.start(o.money.serves);
+      await setupMoney(moneyCtx, plan, observed);
+      for (const b of observed.buyers) granted.set(b.userId, b.credits);
+      log(`${observed.buyers.length} buyers, ${plan.buyers.reduce((s, b) => s + b.orders.length, 0)} orders planned, ${observed.promoCodes.length} promo codes, ${observed.referrals.length} referrals; ${o.money.serves} serves`);
+    }
+    log(`starting ${o.workers} workers`);
+
     const fleet = new WorkerFleet(env, note);
     cleanups.push(() => fleet.stopAll(5000));
     t0 = Date.now();
+    moneyCtx.deadline = t0 + o.timeoutMs;
     await Promise.all(Array.from({ length: o.workers }, () => fleet.spawn()));
+    let moneyDone = !withMoney;
+    // A bug in the traffic itself is a finding in the report, not an unhandled rejection while the chaos goes on.
+    const moneyRun = withMoney
+      ? runMoney(moneyCtx, plan, observed)
+          .catch((error: Error) => observed.problems.push(`the money traffic crashed: ${error.stack ?? error.message}`))
+          .finally(() => (moneyDone = true))
+      : Promise.resolve();
+
+    // The serve kills on their own clock, at random times while the buyers arrive, so the
+    // workers' schedule below stays what it was.
+    let serveKills = 0;
+    const serveKillTimes = Array.from({ length: withMoney ? o.money.serveKills : 0 }, () => 500 + moneyRand() * o.money.spreadMs).sort((a, b) => a - b);
+    const serveChaos = (async () => {
+      for (const at of serveKillTimes) {
+        await sleep(Math.max(0, t0 + at - Date.now()));
+        if (moneyDone || !(await serves.killOne(moneyRand))) continue;
+        serveKills++;
+        log(`SIGKILL serve ${serveKills}/${o.money.serveKills} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    })().catch((error: Error) => observed.problems.push(`killing a serve failed: ${error.message}`));
 
     // K kills with the restart(s) in the middle, each after a random pause, while work remains.
     const events: ('kill' | 'restart')[] = Array.from({ length: o.kills }, () => 'kill' as const);
@@ -211,11 +274,12 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       }
       await sleep(100);
     }
+    await Promise.all([moneyRun, serveChaos]);
     const done = Date.now();
     // Before the graceful stop releases them: who holds the jobs that never finished.
     const stuck = timedOut ? await stuckJobs(monitor) : [];
     log(timedOut ? 'timed out; stopping workers' : `all jobs terminal after ${((done - t0) / 1000).toFixed(1)} s; stopping workers`);
-    await fleet.stopAll(25_000);
+    await Promise.all([fleet.stopAll(25_000), serves.stopAll(10_000)]);
 
     return await collectChaosReport(monitor, kie, tg, {
       seconds: (done - t0) / 1000,
@@ -231,6 +295,8 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       timedOut,
       stuckAtTimeout: stuck,
       granted,
+      shop: withMoney ? { observed, referralBonus: o.money.referralBonus } : undefined,
+      serves: { kills: serveKills, started: serves.started, startFailures: serves.startFailures, unexpectedExits: serves.unexpected },
       videoJobs: o.jobs,
       timeline,
       sendTimes,

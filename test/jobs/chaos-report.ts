@@ -2,9 +2,12 @@
  * What a chaos run ended with, read from the database and the fakes' call logs, and the
  * invariants of issue 3 checked against it: every job terminal, one charge per job, a
  * refund exactly for each failed job, ledger = balance for every user, and at most one
- * duplicate Telegram message per killed worker. The harness runs; this only counts.
+ * duplicate Telegram message per killed worker; plus issue 12's money invariants
+ * (chaos-money-report.ts) when the run had money traffic. The harness runs; this only counts.
  */
 import type pg from 'pg';
+import type { MoneyObserved } from './chaos-money.js';
+import { collectShopReport, formatShopReport, type ShopReport } from './chaos-money-report.js';
 import type { FakeKieServer } from '../fakes/kie-server.js';
 import type { FakeTelegramServer } from '../fakes/telegram-server.js';
 
@@ -57,8 +60,12 @@ export interface ChaosObserved {
   timedOut: boolean;
   /** Unfinished jobs as they were at the timeout, before the workers' graceful stop released them. */
   stuckAtTimeout: StuckJob[];
-  /** Credits each user was granted, by user id: the balance check's starting point. */
+  /** Credits each user was granted (or had when their account was made), by user id: the balance check's starting point. */
   granted: Map<number, number>;
+  /** The money traffic, when the run had one, and REFERRAL_BONUS_CREDITS. */
+  shop?: { observed: MoneyObserved; referralBonus: number };
+  /** `ttops serve` processes of the money traffic: SIGKILLs, starts, and exits nobody asked for. */
+  serves?: { kills: number; started: number; startFailures: number; unexpectedExits: UnexpectedExit[] };
   videoJobs: number;
   /** Kills, crashes and the restart, in seconds since the workers started. */
   timeline: { at: number; what: string }[];
@@ -74,7 +81,9 @@ export interface ChaosReport {
   money: { charges: number; refunds: number; chargeViolations: { jobId: number; charges: number }[]; refundViolations: { jobId: number; status: string; refunds: number; refunded: boolean }[]; ledgerMismatches: { userId: number; ledger: number; balance: number; expected: number }[] };
   provider: { createTaskAccepted: number; jobsWithTask: number; duplicateSubmissions: number; recordInfoCalls: number };
   telegram: { sendMessage: number; outboxRows: number; outboxByStatus: Record<string, number>; duplicates: number; duplicateMessages: DuplicateMessage[]; undelivered: number };
-  chaos: { kills: number; restarts: number; restartDowntimeMs: number[]; workersStarted: number; startFailures: number; unexpectedExits: UnexpectedExit[]; workerErrors: Record<string, number>; workerErrorMessages: Record<string, number>; timedOut: boolean; timeline: { at: number; what: string }[] };
+  chaos: { kills: number; restarts: number; restartDowntimeMs: number[]; workersStarted: number; startFailures: number; unexpectedExits: UnexpectedExit[]; workerErrors: Record<string, number>; workerErrorMessages: Record<string, number>; timedOut: boolean; timeline: { at: number; what: string }[]; serveKills: number; servesStarted: number; serveStartFailures: number; serveUnexpectedExits: UnexpectedExit[] };
+  /** The money traffic's numbers and invariants; null in a run without it. */
+  shop: ShopReport | null;
   failures: string[];
 }
 
@@ -104,13 +113,17 @@ export async function collectChaosReport(db: pg.Pool, kie: FakeKieServer, tg: Fa
     .map((j) => ({ jobId: Number(j.id), status: j.status, refunds: j.refunds, refunded: j.refunded }));
 
   const { rows: users } = await db.query(`
-    SELECT u.id, u.credits, coalesce(sum(l.delta), 0)::int AS ledger,
+    SELECT u.id, u.credits, (SELECT coalesce(sum(l.delta), 0) FROM credit_ledger l WHERE l.user_id = u.id)::int AS ledger,
            (SELECT count(*) FROM jobs j WHERE j.user_id = u.id AND j.kind = 'video.generate')::int AS ordered,
-           (SELECT count(*) FROM jobs j WHERE j.user_id = u.id AND j.kind = 'video.generate' AND j.status = 'failed')::int AS failed
-    FROM users u LEFT JOIN credit_ledger l ON l.user_id = u.id GROUP BY u.id`);
-  // Independent of the ledger: what the balance must be from grants, orders and failures.
+           (SELECT count(*) FROM jobs j WHERE j.user_id = u.id AND j.kind = 'video.generate' AND j.status = 'failed')::int AS failed,
+           (SELECT coalesce(sum(o.credits), 0) FROM orders o WHERE o.user_id = u.id AND o.status = 'paid')::int AS purchased,
+           (SELECT count(*) FROM referrals r WHERE r.bonus_granted_at IS NOT NULL AND r.invitee_user_id = u.id)::int AS invited_bonuses,
+           (SELECT count(*) FROM referrals r WHERE r.bonus_granted_at IS NOT NULL AND r.inviter_user_id = u.id)::int AS inviter_rewards
+    FROM users u`);
+  // Independent of the ledger: what the balance must be from grants, video orders, failures, paid shop orders and referral bonuses.
+  const bonus = seen.shop?.referralBonus ?? 0;
   const ledgerMismatches = users
-    .map((u) => ({ userId: Number(u.id), ledger: u.ledger, balance: Number(u.credits), expected: (seen.granted.get(Number(u.id)) ?? 0) - u.ordered + u.failed }))
+    .map((u) => ({ userId: Number(u.id), ledger: u.ledger, balance: Number(u.credits), expected: (seen.granted.get(Number(u.id)) ?? 0) - u.ordered + u.failed + u.purchased + bonus * (u.invited_bonuses + u.inviter_rewards) }))
     .filter((u) => u.ledger !== u.balance || u.balance !== u.expected);
 
   const accepted = kie.calls.filter((c) => c.op === 'createTask' && c.httpStatus === 200 && c.code === 200).length;
@@ -151,6 +164,10 @@ export async function collectChaosReport(db: pg.Pool, kie: FakeKieServer, tg: Fa
   const settled = (outboxByStatus.sent ?? 0) + (outboxByStatus.unknown ?? 0);
   if (settled !== outbox.length || undelivered > (outboxByStatus.unknown ?? 0)) failures.push(`${undelivered} message(s) never reached Telegram; outbox ${JSON.stringify(outboxByStatus)}`);
   if (seen.unexpectedExits.length) failures.push(`${seen.unexpectedExits.length} worker(s) exited without being killed`);
+  const serves = seen.serves ?? { kills: 0, started: 0, startFailures: 0, unexpectedExits: [] };
+  if (serves.unexpectedExits.length) failures.push(`${serves.unexpectedExits.length} serve process(es) exited without being killed`);
+  const shop = seen.shop ? await collectShopReport(db, seen.shop.observed, seen.shop.referralBonus) : null;
+  if (shop) failures.push(...shop.failures);
 
   return {
     seconds: seen.seconds,
@@ -166,7 +183,8 @@ export async function collectChaosReport(db: pg.Pool, kie: FakeKieServer, tg: Fa
     money: { charges: video.reduce((s, j) => s + j.charges, 0), refunds: video.reduce((s, j) => s + j.refunds, 0), chargeViolations, refundViolations, ledgerMismatches },
     provider: { createTaskAccepted: accepted, jobsWithTask, duplicateSubmissions: accepted - jobsWithTask, recordInfoCalls: kie.calls.filter((c) => c.op === 'recordInfo').length },
     telegram: { sendMessage: sends.length, outboxRows: outbox.length, outboxByStatus, duplicates, duplicateMessages, undelivered },
-    chaos: { kills: seen.kills, restarts: seen.restarts, restartDowntimeMs: seen.restartDowntimeMs, workersStarted: seen.workersStarted, startFailures: seen.startFailures, unexpectedExits: seen.unexpectedExits, workerErrors: seen.workerErrors, workerErrorMessages: seen.workerErrorMessages, timedOut: seen.timedOut, timeline: seen.timeline },
+    chaos: { kills: seen.kills, restarts: seen.restarts, restartDowntimeMs: seen.restartDowntimeMs, workersStarted: seen.workersStarted, startFailures: seen.startFailures, unexpectedExits: seen.unexpectedExits, workerErrors: seen.workerErrors, workerErrorMessages: seen.workerErrorMessages, timedOut: seen.timedOut, timeline: seen.timeline, serveKills: serves.kills, servesStarted: serves.started, serveStartFailures: serves.startFailures, serveUnexpectedExits: serves.unexpectedExits },
+    shop,
     failures,
   };
 }
@@ -178,7 +196,8 @@ export function formatChaosReport(r: ChaosReport): string {
     `money: ${r.money.charges} charges, ${r.money.refunds} refunds; violations: charge ${r.money.chargeViolations.length}, refund ${r.money.refundViolations.length}, ledger ${r.money.ledgerMismatches.length}`,
     `provider: ${r.provider.createTaskAccepted} createTask accepted for ${r.provider.jobsWithTask} jobs → ${r.provider.duplicateSubmissions} duplicate submission(s); ${r.provider.recordInfoCalls} polls`,
     `telegram: ${r.telegram.sendMessage} sendMessage for ${r.telegram.outboxRows} outbox rows → ${r.telegram.duplicates} duplicate(s), ${r.telegram.undelivered} undelivered; outbox ${JSON.stringify(r.telegram.outboxByStatus)}`,
-    `chaos: ${r.chaos.kills} SIGKILL(s), ${r.chaos.restarts} PostgreSQL restart(s) (${r.chaos.restartDowntimeMs.join(', ')} ms), ${r.chaos.workersStarted} worker processes (${r.chaos.startFailures} failed to start), ${r.chaos.unexpectedExits.length} unexpected exit(s)`,
+    `chaos: ${r.chaos.kills} SIGKILL(s), ${r.chaos.restarts} PostgreSQL restart(s) (${r.chaos.restartDowntimeMs.join(', ')} ms), ${r.chaos.workersStarted} worker processes (${r.chaos.startFailures} failed to start), ${r.chaos.unexpectedExits.length} unexpected exit(s); serves: ${r.chaos.serveKills} SIGKILL(s), ${r.chaos.servesStarted} processes (${r.chaos.serveStartFailures} failed to start), ${r.chaos.serveUnexpectedExits.length} unexpected exit(s)`,
+    ...(r.shop ? formatShopReport(r.shop) : []),
     `worker loop errors: ${Object.entries(r.chaos.workerErrorMessages).map(([m, n]) => `${m} ×${n}`).join('; ') || 'none'}`,
     `timeline (s): ${r.chaos.timeline.map((e) => `${e.at.toFixed(1)} ${e.what}`).join('; ')}`,
     ...r.telegram.duplicateMessages.slice(0, 10).map((d) => `duplicate: ${d.dedupeKeys.slice(0, 2).join(' | ')}${d.dedupeKeys.length > 2 ? ` (+${d.dedupeKeys.length - 2} with the same text)` : ''} — ${d.sends} sends for ${d.rows} row(s), at ${d.sentAt.map((t) => t.toFixed(1)).join(', ')} s`),

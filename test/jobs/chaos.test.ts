@@ -3,7 +3,13 @@
  * `ttops worker` processes, 3 of them SIGKILLed at random and replaced, the (private)
  * PostgreSQL restarted once. Every job must end exactly once in a terminal state, charged
  * once, refunded exactly when it failed, every ledger must sum to its balance, and each
- * kill may cost at most one duplicate Telegram message. `bench/chaos` runs the same at scale.
+ * kill may cost at most one duplicate Telegram message.
+ * Interleaved, issue 12's money traffic through 2 real `ttops serve` processes (one
+ * SIGKILLed and restarted): ~20 card orders of 10 buyers with promo codes racing for their
+ * last uses, referrals, Robokassa notifications in concurrent copies, retried through the
+ * kills and the restart, some forged or for the wrong amount, some arriving after expiry.
+ * Each payment must be fulfilled once, each promo use counted once, each referral bonus
+ * paid once and only on the first payment. `bench/chaos` runs the same at scale.
  * TTOPS_CHAOS_SEED replays a schedule (the seed is printed).
  */
 import assert from 'node:assert/strict';
@@ -37,5 +43,16 @@ test('SIGKILLed workers and a PostgreSQL restart: every job ends once, money add
     report.telegram.duplicates <= report.chaos.kills,
     `${report.telegram.duplicates} duplicate message(s) for ${report.chaos.kills} kill(s): ${JSON.stringify({ duplicates: report.telegram.duplicateMessages, timeline: report.chaos.timeline })}`,
   );
+  const shop = report.shop!;
+  assert.equal(report.chaos.serveKills, SMALL_CHAOS.money.serveKills, 'the serve kill landed while buyers were still arriving');
+  assert.deepEqual(report.chaos.serveUnexpectedExits.map((e) => `serve ${e.instance} exited ${e.signal ?? e.code}: ${e.stderrTail.slice(-1500)}`), [], 'no serve died except the one killed');
+  assert.equal(shop.buyers, SMALL_CHAOS.money.buyers, 'every buyer got an account through the API');
+  assert.ok(shop.payments.paid > 0 && shop.orders.made > 0, 'orders were made and paid');
+  assert.deepEqual(shop.violations.payments, [], 'each order paid at most once, by one paid payment per event');
+  assert.deepEqual(shop.violations.purchases, [], 'one purchase ledger row per paid payment, none for a rejected one');
+  assert.deepEqual(shop.violations.licenses, [], 'one license key per paid license order');
+  assert.deepEqual(shop.violations.promos, [], 'promo uses = redemptions, never past max_uses but by a late payment');
+  assert.deepEqual(shop.violations.referrals, [], 'each referral bonus once per invitee, on the first payment only');
+  assert.deepEqual(shop.violations.answers, [], 'every notification answered OK{InvId} (forged ones refused) and every order where its payment put it');
   assert.deepEqual(report.failures, []);
 });

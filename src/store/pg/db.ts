@@ -25,6 +25,11 @@ export function makePool(connectionString: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis: 5000 });
   // An idle client losing its server (restart) must not crash the process.
   pool.on('error', () => {});
+  // Nor a checked-out one: pg-pool drops its idle listener on checkout, and a borrower's own
+  // (withTransaction's) comes a microtask later — after the rest of the socket chunk that
+  // ended the previous query, which may hold the server's FATAL 57P01, was parsed. The client
+  // is then not queryable: its next query fails as unreachable and the pool discards it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
