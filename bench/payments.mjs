@@ -11,7 +11,7 @@
  *   (a) closed loop, --connections at once, --orders notifications: fulfilments/s, p50/p99;
  *   (b) open loop, --rate notifications/s for --rate-duration s, latency from each one's
  *       scheduled send time (a slow server shows as latency, not as fewer sends): p50/p99/max;
- *   (c) replays: every notification sent so far, again: all must be acknowledged
+ *   (c) replays: up to --replays of the notifications sent so far, again: all must be acknowledged
  *       (`OK{InvId}`), and nothing may be granted again.
  * Then the money invariants on the database (ledger sum = balance for every user, each
  * order paid once, one payment per order, …). Exits 1 when any answer or invariant is wrong.
@@ -44,6 +44,7 @@ const { values: flags } = parseArgs({
     orders: { type: 'string', default: '5000' },
     connections: { type: 'string', default: '32' },
     warmup: { type: 'string', default: '1000' },
+    replays: { type: 'string', default: '10000' },
     rate: { type: 'string', default: '500' },
     'rate-duration': { type: 'string', default: '10' },
     users: { type: 'string', default: '4000' },
@@ -62,10 +63,10 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log('usage: node bench/payments.mjs [--orders N] [--connections N] [--warmup N] [--rate PER_S] [--rate-duration S] [--users N] [--repeat N] [--retries N] [--quiet-timeout S] [--engines pg,sqlite] [--providers robokassa,yookassa] [--peers floor|none] [--hash md5|sha256|…] [--ttops-bin PATH] [--pg-url URL] [--cpu-prof] [--json]');
+  console.log('usage: node bench/payments.mjs [--orders N] [--connections N] [--warmup N] [--replays N] [--rate PER_S] [--rate-duration S] [--users N] [--repeat N] [--retries N] [--quiet-timeout S] [--engines pg,sqlite] [--providers robokassa,yookassa] [--peers floor|none] [--hash md5|sha256|…] [--ttops-bin PATH] [--pg-url URL] [--cpu-prof] [--json]');
   process.exit(0);
 }
-const N = { orders: Number(flags.orders), connections: Number(flags.connections), warmup: Number(flags.warmup), rate: Number(flags.rate), rateDuration: Number(flags['rate-duration']), users: Number(flags.users), repeat: Math.max(1, Number(flags.repeat)), retries: Number(flags.retries), quiet: Number(flags['quiet-timeout']) };
+const N = { orders: Number(flags.orders), replays: Number(flags.replays), connections: Number(flags.connections), warmup: Number(flags.warmup), rate: Number(flags.rate), rateDuration: Number(flags['rate-duration']), users: Number(flags.users), repeat: Math.max(1, Number(flags.repeat)), retries: Number(flags.retries), quiet: Number(flags['quiet-timeout']) };
 const engines = flags.engines.split(',').filter(Boolean);
 for (const e of engines) if (e !== 'pg' && e !== 'sqlite') throw new Error(`unknown engine ${e}; known: pg, sqlite`);
 const providers = flags.providers.split(',').filter(Boolean);
@@ -214,7 +215,7 @@ async function phase(kind, ctx, target) {
   let run;
   for (let attempt = 0; ; attempt++) {
     let notices;
-    if (kind === 'replay') notices = target.sent;
+    if (kind === 'replay') notices = evenSample(target.sent, N.replays);
     else {
       const count = kind === 'closed' ? N.orders : Math.round(N.rate * N.rateDuration);
       log(`${target.name}: making ${count} orders and their notifications`);
@@ -244,6 +245,12 @@ async function phase(kind, ctx, target) {
     log(`${target.name}: other processes used ${run.cpu_pct.other}% of a core during the run; measuring again with fresh orders`);
   }
   return run;
+}
+
+/** At most `n` of `list`, spread evenly over it (retried phases make many notifications; replaying them all adds nothing). */
+function evenSample(list, n) {
+  if (list.length <= n) return list;
+  return Array.from({ length: n }, (_, i) => list[Math.floor((i * list.length) / n)]);
 }
 
 async function prepare(ctx, provider, count) {
@@ -396,7 +403,7 @@ async function main() {
     const report = {
       benchmark: 'card payment notifications to fulfilment (verify → one store transaction → acknowledgement)',
       machine: { ...machineInfo(), postgres, busy_before: busyBefore },
-      settings: { orders_per_closed_run: N.orders, connections: N.connections, warmup: N.warmup, rate: N.rate, rate_duration_s: N.rateDuration, users: N.users, repeat: N.repeat, robokassa_hash: ROBOKASSA.hash, mix: ORDER_MIX },
+      settings: { orders_per_closed_run: N.orders, replays: N.replays, connections: N.connections, warmup: N.warmup, rate: N.rate, rate_duration_s: N.rateDuration, users: N.users, repeat: N.repeat, robokassa_hash: ROBOKASSA.hash, mix: ORDER_MIX },
       command: `node bench/payments.mjs --orders ${N.orders} --connections ${N.connections} --rate ${N.rate} --rate-duration ${N.rateDuration} --engines ${engines.join(',')} --providers ${providers.join(',')} --peers ${flags.peers}${N.repeat > 1 ? ` --repeat ${N.repeat}` : ''}`,
       commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() || undefined,
       results,
@@ -432,7 +439,7 @@ function printHuman(r) {
   console.log(table(r.results.map(({ name, closed: x }) => ({ name, 'fulfilled/s': x.per_s, 'p50 ms': x.p50_ms, 'p99 ms': x.p99_ms, 'max ms': x.max_ms, wrong: bad(x), 'CPU µs/notice server/pg[/fake]': us(x), 'CPU % server/pg/fake/loadgen/other': cpu(x), 'RSS MiB (peak)': rss(x) })), ['name', 'fulfilled/s', 'p50 ms', 'p99 ms', 'max ms', 'wrong', 'CPU µs/notice server/pg[/fake]', 'CPU % server/pg/fake/loadgen/other', 'RSS MiB (peak)']));
   console.log(`\n(b) open loop, ${s.rate} notifications/s for ${s.rate_duration_s} s (latency from the scheduled send time)`);
   console.log(table(r.results.map(({ name, open: x }) => ({ name, notices: x.notices, 'p50/p99/max ms': `${x.p50_ms}/${x.p99_ms}/${x.max_ms}`, 'send lag p99 ms': x.send_lag_ms?.p99, wrong: bad(x), 'CPU µs/notice server/pg[/fake]': us(x), 'CPU % server/pg/fake/loadgen/other': cpu(x), 'RSS MiB (peak)': rss(x) })), ['name', 'notices', 'p50/p99/max ms', 'send lag p99 ms', 'wrong', 'CPU µs/notice server/pg[/fake]', 'CPU % server/pg/fake/loadgen/other', 'RSS MiB (peak)']));
-  console.log(`\n(c) replays: every notification above sent again, ${s.connections} connections`);
+  console.log(`\n(c) replays: up to ${s.replays} of the notifications above sent again, ${s.connections} connections`);
   console.log(table(r.results.map(({ name, replay: x }) => ({ name, replays: x.notices, 'acked/s': x.per_s, 'p50 ms': x.p50_ms, 'p99 ms': x.p99_ms, wrong: bad(x), 'granted again': Object.keys(x.granted_again ?? {}).length ? JSON.stringify(x.granted_again) : 'nothing', 'CPU µs/notice server/pg[/fake]': us(x) })), ['name', 'replays', 'acked/s', 'p50 ms', 'p99 ms', 'wrong', 'granted again', 'CPU µs/notice server/pg[/fake]']));
   console.log('(CPU % is of one core; pg = our database\'s backends; wrong = not 200 with the expected acknowledgement)');
   for (const x of r.results) for (const [phase, run] of Object.entries({ closed: x.closed, open: x.open, replay: x.replay })) if (run.wrong_examples) console.log(`WRONG ANSWERS ${x.name} ${phase}: ${JSON.stringify(run.wrong_examples)}`);
