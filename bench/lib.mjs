@@ -228,3 +228,35 @@ export function selfAndBoxCpuMs() {
   const [, ...t] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
   return { box: ((t.reduce((a, v) => a + v, 0) - t[3] - t[4]) * 1000) / CLK_TCK, self };
 }
+
+/** CPU milliseconds (user + system) used so far by these processes (gone ones count 0). */
+export function cpuMsOf(pids) {
+  return pids.reduce((sum, pid) => sum + (statOf(pid)?.cpuMs ?? 0), 0);
+}
+
+/** A process's resident memory now and its peak (VmHWM), MiB; empty when it is gone. */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return { rss_mib: round(kb('VmRSS') / 1024, 0), peak_rss_mib: round(kb('VmHWM') / 1024, 0) };
+  } catch {
+    return {};
+  }
+}
+
+/** CPU milliseconds so far of every process named `comm` (e.g. `postgres`), by pid. */
+export function cpuByComm(comm) {
+  return new Map(allStats().filter((s) => s.comm === comm).map((s) => [s.pid, s.cpuMs]));
+}
+
+/**
+ * CPU milliseconds used between two `pid → ms` maps: a pid that started in between counts from
+ * zero, one that ended in between is lost. Sums of whole process groups (`cpuSnapshot`'s `named`)
+ * go negative when processes end during the run, which a shared PostgreSQL's backends do.
+ */
+export function cpuDeltaMs(before, after) {
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
+}
