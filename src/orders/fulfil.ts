@@ -9,7 +9,7 @@
 import { raiseBillingAlert, type AlertTarget } from '../jobs/alerts.js';
 import { generateKey, hashKey, keySuffix } from '../licenses/key.js';
 import type { VerifiedNotice } from '../payments/types.js';
-import type { FulfilOutcome, NewLicense, OutboxInsert, ProductStore, ShopOrderStore } from '../store/types.js';
+import type { FulfilOutcome, NewLicense, OutboxInsert, ProductRecord, ProductStore, ShopOrderStore } from '../store/types.js';
 import { addDays } from '../time.js';
 import type { KeySeal } from './sealed-key.js';
 import { deliveryMessage } from './texts.js';
@@ -40,10 +40,28 @@ export async function handleNotice(deps: FulfilDeps, notice: VerifiedNotice): Pr
   return outcome;
 }
 
+/**
+ * Products read for fulfilment, kept a few seconds: a burst of notifications would otherwise read
+ * the same few rows once each. Only kind, plan, days and titles are used here (the price was
+ * fixed in the order), and those may lag an edit by this long.
+ */
+const PRODUCT_TTL_MS = 5_000;
+const productCache = new WeakMap<object, Map<number, { product: ProductRecord | undefined; at: number }>>();
+
+async function productOf(store: FulfilDeps['store'], id: number): Promise<ProductRecord | undefined> {
+  let byId = productCache.get(store);
+  if (!byId) productCache.set(store, (byId = new Map()));
+  const hit = byId.get(id);
+  if (hit && Date.now() - hit.at < PRODUCT_TTL_MS) return hit.product;
+  const product = await store.findProduct(id);
+  byId.set(id, { product, at: Date.now() });
+  return product;
+}
+
 async function fulfil(deps: FulfilDeps, notice: VerifiedNotice): Promise<FulfilOutcome> {
   const now = deps.now?.() ?? new Date();
   const order = await deps.store.findShopOrder(notice.orderId);
-  const product = order && (await deps.store.findProduct(order.productId));
+  const product = order && (await productOf(deps.store, order.productId));
   // Only an order not yet paid can issue a key; the store decides the rest inside its transaction.
   const fresh = order && product && order.status !== 'paid' && order.status !== 'refunded';
   let key: { key: string; expiresAt: string } | undefined;

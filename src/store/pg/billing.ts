@@ -11,7 +11,7 @@ import { audit, paymentRefundRow, purchaseRow, type PaymentLedgerRow } from '../
 import type { Actor, NewProduct, PaymentInput, PaymentOutcome, PaymentRecord, PaymentStatus, ProductPatch, ProductRecord, RefundOutcome, SalesStats } from '../types.js';
 import { insertAudit } from './accounts.js';
 import { payReferral } from './fulfil.js';
-import { isUniqueViolation, q, rethrow, withTransaction, type Queryable } from './db.js';
+import { isUniqueViolation, q, rethrow, withTransaction, type Prepared, type Queryable } from './db.js';
 
 const REFUNDABLE_SQL = REFUNDABLE.map((s) => `'${s}'`).join(', ');
 
@@ -76,12 +76,19 @@ export async function balanceOf(db: Queryable, userId: number | null): Promise<n
   return Number(row.credits);
 }
 
+/** The ledger row and the balance it moves, in one statement (one round trip per money movement). */
+const APPLY_LEDGER: Prepared = {
+  name: 'apply_payment_ledger',
+  text: `WITH entry AS (INSERT INTO credit_ledger (user_id, delta, kind, reason, payment_id) VALUES ($1, $2, $3, $4, $5))
+         UPDATE users SET credits = credits + $2, updated_at = now() WHERE id = $1 RETURNING credits`,
+};
+
 /** Applies a payment's ledger row and returns the new balance. */
 export async function applyLedger(db: Queryable, l: PaymentLedgerRow): Promise<number> {
-  await q(db, 'INSERT INTO credit_ledger (user_id, delta, kind, reason, payment_id) VALUES ($1, $2, $3, $4, $5)', [l.userId, l.delta, l.kind, l.reason, l.paymentId]);
-  const [row] = await q(db, 'UPDATE users SET credits = credits + $2, updated_at = now() WHERE id = $1 RETURNING credits', [l.userId, l.delta]);
+  const [row] = await q(db, APPLY_LEDGER, [l.userId, l.delta, l.kind, l.reason, l.paymentId]);
   return Number(row.credits);
 }
+
 
 /** Records a payment once; the first delivery grants what it bought, a replay returns the row as it is. */
 export function recordPayment(pool: pg.Pool, input: PaymentInput): Promise<PaymentOutcome> {

@@ -4,8 +4,8 @@
  * license key sealed for one reveal, the promo use, the referral bonus, the buyer's messages.
  *
  * Locks, always in this order: the order row (FOR UPDATE, so two events for one order are
- * decided one after the other), the payments key (a concurrent copy of the same event waits
- * on it, then finds it and grants nothing), then the buyer's users row (FOR NO KEY UPDATE, so two first payments
+ * decided one after the other, and a copy of an event recorded meanwhile conflicts on the
+ * payments key and grants nothing), then the buyer's users row (FOR NO KEY UPDATE, so two first payments
  * of one buyer cannot both pay the referral), then the inviter's.
  */
 import type pg from 'pg';
@@ -18,10 +18,41 @@ import type { Actor, FulfilInput, FulfilOutcome, PaymentRecord, ShopOrderRecord 
 import { insertAudit } from './accounts.js';
 import { applyLedger, balanceOf, findPayment } from './billing.js';
 import { findShopOrder } from './checkout.js';
-import { q, withTransaction, type Queryable } from './db.js';
+import { q, withTransaction, type Prepared, type Queryable } from './db.js';
 import { insertOutbox, notify } from './jobs.js';
 
 const FULFILLED = sqlList(FULFILLED_PAYMENT_STATUSES);
+
+// The statements every fulfilment runs, kept parsed and planned per connection. A fulfilment is
+// round trips to PostgreSQL more than anything else (bench/payments), so each step is one statement.
+const LOCK_ORDER: Prepared = { name: 'fulfil_lock_order', text: 'SELECT * FROM orders WHERE id = $1 FOR UPDATE' };
+const INSERT_PAYMENT: Prepared = {
+  name: 'fulfil_insert_payment',
+  text: `INSERT INTO payments (provider, provider_payment_id, order_id, user_id, product_id, amount, currency, credits, status, payload, reject_reason, paid_at, fulfilled_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), CASE WHEN $9 = 'paid' THEN now() END)
+         ON CONFLICT (provider, provider_payment_id) DO NOTHING RETURNING *`,
+};
+/** The order paid and the payment's audit row, in one statement. */
+const PAY_ORDER: Prepared = {
+  name: 'fulfil_pay_order',
+  text: `WITH paid AS (
+           UPDATE orders SET status = 'paid', paid_at = now(), updated_at = now(), payment_id = $2, license_id = coalesce($3, license_id), sealed_key = coalesce($4, sealed_key)
+           WHERE id = $1 RETURNING *
+         ), logged AS (INSERT INTO audit_log (actor, action, subject, detail) VALUES ($5, $6, $7, $8))
+         SELECT * FROM paid`,
+};
+/**
+ * What the referral step needs, in one statement that also locks the buyer's row. NO KEY UPDATE:
+ * the lock the balance update takes, and unlike FOR UPDATE it does not wait on the key-share
+ * locks that a concurrent payment's foreign key holds on this row (that wait deadlocks).
+ */
+const REFERRAL_STATE: Prepared = {
+  name: 'fulfil_referral_state',
+  text: `SELECT EXISTS (SELECT 1 FROM payments WHERE user_id = $1 AND id <> $2 AND status IN ${FULFILLED}) AS paid_before,
+                r.inviter_user_id, r.bonus_granted_at, r.invitee_user_id IS NOT NULL AS referred
+         FROM users u LEFT JOIN referrals r ON r.invitee_user_id = u.id
+         WHERE u.id = $1 FOR NO KEY UPDATE OF u`,
+};
 
 const balanceOrNull = async (db: Queryable, userId: number | null) => (userId === null ? null : balanceOf(db, userId));
 
@@ -40,20 +71,12 @@ async function replay(db: Queryable, existing: PaymentRecord): Promise<FulfilOut
 /** Records the payment and grants the order, once per provider event (see the file comment for the locks). */
 export function fulfilOrder(pool: pg.Pool, input: FulfilInput): Promise<FulfilOutcome> {
   return withTransaction(pool, async (tx) => {
-    // A replay of a recorded event (the common retry) answers without waiting on the order's lock.
-    const seen = await findPayment(tx, input.provider, input.providerPaymentId);
-    if (seen) return replay(tx, seen);
-    const [locked] = isRowId(input.orderId) ? await q(tx, 'SELECT * FROM orders WHERE id = $1 FOR UPDATE', [input.orderId]) : [];
+    const [locked] = isRowId(input.orderId) ? await q(tx, LOCK_ORDER, [input.orderId]) : [];
     const order = locked && toShopOrder(locked);
     const rejection = fulfilRejection(order, input);
     const p = cardPaymentRow(input, order, rejection);
-    const [inserted] = await q(
-      tx,
-      `INSERT INTO payments (provider, provider_payment_id, order_id, user_id, product_id, amount, currency, credits, status, payload, reject_reason, paid_at, fulfilled_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now(), CASE WHEN $9 = 'paid' THEN now() END)
-       ON CONFLICT (provider, provider_payment_id) DO NOTHING RETURNING *`,
-      [p.provider, p.providerPaymentId, p.orderId, p.userId, p.productId, p.amount, p.currency, p.credits, p.status, p.payload, p.rejectReason],
-    );
+    // A copy of a recorded event conflicts here (after waiting on the order's lock) and grants nothing.
+    const [inserted] = await q(tx, INSERT_PAYMENT, [p.provider, p.providerPaymentId, p.orderId, p.userId, p.productId, p.amount, p.currency, p.credits, p.status, p.payload, p.rejectReason]);
     if (!inserted) return replay(tx, (await findPayment(tx, input.provider, input.providerPaymentId))!);
     let payment = toPayment(inserted);
     if (rejection || !order) {
@@ -62,7 +85,7 @@ export function fulfilOrder(pool: pg.Pool, input: FulfilInput): Promise<FulfilOu
     }
 
     const credit = purchaseRow(payment);
-    if (credit) await applyLedger(tx, credit);
+    let balance = credit ? await applyLedger(tx, credit) : undefined;
     let licenseId: number | null = null;
     if (input.license) {
       const l = input.license;
@@ -73,16 +96,18 @@ export function fulfilOrder(pool: pg.Pool, input: FulfilInput): Promise<FulfilOu
       payment = toPayment((await q(tx, 'UPDATE payments SET license_id = $2 WHERE id = $1 RETURNING *', [payment.id, license.id]))[0]);
     }
     await retakePromoUse(tx, order);
-    const referralInviterId = input.referralBonus > 0 && order.userId !== null ? await payReferral(tx, { userId: order.userId, refCode: order.refCode }, payment, input.referralBonus, input) : undefined;
-    const [paid] = await q(
-      tx,
-      `UPDATE orders SET status = 'paid', paid_at = now(), updated_at = now(), payment_id = $2, license_id = coalesce($3, license_id), sealed_key = coalesce($4, sealed_key)
-       WHERE id = $1 RETURNING *`,
-      [order.id, payment.id, licenseId, input.license?.sealedKey ?? null],
-    );
+    const referral = input.referralBonus > 0 && order.userId !== null ? await payReferral(tx, { userId: order.userId, refCode: order.refCode }, payment, input.referralBonus, input) : undefined;
+    if (referral) balance = referral.buyerBalance;
+    const a = audit.paymentFulfilled(input, payment);
+    const [paid] = await q(tx, PAY_ORDER, [order.id, payment.id, licenseId, input.license?.sealedKey ?? null, a.actor, a.action, a.subject, a.detail]);
     if (input.notify?.length && (await insertOutbox(tx, input.notify)) > 0) await notify(tx);
-    await insertAudit(tx, audit.paymentFulfilled(input, payment));
-    return { result: 'fulfilled', order: toShopOrder(paid), payment, balance: await balanceOrNull(tx, order.userId), ...(referralInviterId === undefined ? {} : { referralInviterId }) };
+    return {
+      result: 'fulfilled',
+      order: toShopOrder(paid),
+      payment,
+      balance: balance ?? (await balanceOrNull(tx, order.userId)),
+      ...(referral ? { referralInviterId: referral.inviterId } : {}),
+    };
   });
 }
 
@@ -96,24 +121,26 @@ async function retakePromoUse(tx: Queryable, order: ShopOrderRecord): Promise<vo
 /**
  * Makes the referral the buyer came with (if they have none) and pays it, both only on the
  * buyer's first fulfilled payment — a card order's or a Stars one's; returns the rewarded
- * inviter. Both ledger rows are keyed on this payment, and the referral row remembers it was paid.
+ * inviter and the buyer's balance after the bonus. Both ledger rows are keyed on this payment,
+ * and the referral row remembers it was paid.
  */
-export async function payReferral(tx: Queryable, buyer: { userId: number; refCode: string | null }, payment: PaymentRecord, bonus: number, by: Actor): Promise<number | undefined> {
+export async function payReferral(tx: Queryable, buyer: { userId: number; refCode: string | null }, payment: PaymentRecord, bonus: number, by: Actor): Promise<{ inviterId: number; buyerBalance: number } | undefined> {
   const { userId, refCode } = buyer;
-  // NO KEY UPDATE: the same lock the balance update takes, and unlike FOR UPDATE it does not wait on the
-  // key-share locks that a concurrent payment's foreign key holds on this row (that wait deadlocks).
-  await q(tx, 'SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
-  const [paidBefore] = await q(tx, `SELECT 1 FROM payments WHERE user_id = $1 AND id <> $2 AND status IN ${FULFILLED} LIMIT 1`, [userId, payment.id]);
-  if (paidBefore) return undefined;
-  let [referral] = await q(tx, 'SELECT * FROM referrals WHERE invitee_user_id = $1', [userId]);
+  const [state] = await q(tx, REFERRAL_STATE, [userId, payment.id]);
+  if (!state || state.paid_before) return undefined;
+  let referral: Record<string, unknown> | undefined = state.referred ? state : undefined;
   if (!referral && refCode) {
     const [inviter] = await q(tx, 'SELECT id FROM users WHERE ref_code = $1 AND id <> $2', [normalizeRefCode(refCode), userId]);
     if (inviter) [referral] = await q(tx, 'INSERT INTO referrals (invitee_user_id, inviter_user_id) VALUES ($1, $2) ON CONFLICT (invitee_user_id) DO NOTHING RETURNING *', [userId, inviter.id]);
   }
   if (!referral || referral.bonus_granted_at !== null) return undefined;
   const inviterId = Number(referral.inviter_user_id);
-  for (const row of referralRows(payment.id, userId, inviterId, bonus)) await applyLedger(tx, row);
+  let buyerBalance = 0;
+  for (const row of referralRows(payment.id, userId, inviterId, bonus)) {
+    const balance = await applyLedger(tx, row);
+    if (row.userId === userId) buyerBalance = balance;
+  }
   await q(tx, 'UPDATE referrals SET bonus_granted_at = now(), bonus_payment_id = $2 WHERE invitee_user_id = $1', [userId, payment.id]);
   await insertAudit(tx, audit.referralRewarded(by, payment.id, userId, inviterId, bonus));
-  return inviterId;
+  return { inviterId, buyerBalance };
 }
