@@ -33,13 +33,21 @@ const INSERT_PAYMENT: Prepared = {
          ON CONFLICT (provider, provider_payment_id) DO NOTHING RETURNING *`,
 };
 /** The order paid and the payment's audit row, in one statement. */
+const PAY_ORDER_SQL = `UPDATE orders SET status = 'paid', paid_at = now(), updated_at = now(), payment_id = $2, license_id = coalesce($3, license_id), sealed_key = coalesce($4, sealed_key)
+                       WHERE id = $1 RETURNING *`;
 const PAY_ORDER: Prepared = {
   name: 'fulfil_pay_order',
-  text: `WITH paid AS (
-           UPDATE orders SET status = 'paid', paid_at = now(), updated_at = now(), payment_id = $2, license_id = coalesce($3, license_id), sealed_key = coalesce($4, sealed_key)
-           WHERE id = $1 RETURNING *
-         ), logged AS (INSERT INTO audit_log (actor, action, subject, detail) VALUES ($5, $6, $7, $8))
+  text: `WITH paid AS (${PAY_ORDER_SQL}), logged AS (INSERT INTO audit_log (actor, action, subject, detail) VALUES ($5, $6, $7, $8))
          SELECT * FROM paid`,
+};
+/** The same with the purchase's ledger row and the balance it moves (a credit pack): the buyer's balance comes back as `buyer_credits`. */
+const PAY_ORDER_WITH_CREDITS: Prepared = {
+  name: 'fulfil_pay_order_credits',
+  text: `WITH entry AS (INSERT INTO credit_ledger (user_id, delta, kind, reason, payment_id) VALUES ($9, $10, $11, $12, $13)),
+              balance AS (UPDATE users SET credits = credits + $10, updated_at = now() WHERE id = $9 RETURNING credits),
+              paid AS (${PAY_ORDER_SQL}),
+              logged AS (INSERT INTO audit_log (actor, action, subject, detail) VALUES ($5, $6, $7, $8))
+         SELECT paid.*, balance.credits AS buyer_credits FROM paid, balance`,
 };
 /**
  * What the referral step needs, in one statement that also locks the buyer's row. NO KEY UPDATE:
@@ -84,8 +92,6 @@ export function fulfilOrder(pool: pg.Pool, input: FulfilInput): Promise<FulfilOu
       return { result: 'rejected', reason: rejection, order, payment, balance: await balanceOrNull(tx, p.userId) };
     }
 
-    const credit = purchaseRow(payment);
-    let balance = credit ? await applyLedger(tx, credit) : undefined;
     let licenseId: number | null = null;
     if (input.license) {
       const l = input.license;
@@ -97,9 +103,12 @@ export function fulfilOrder(pool: pg.Pool, input: FulfilInput): Promise<FulfilOu
     }
     await retakePromoUse(tx, order);
     const referral = input.referralBonus > 0 && order.userId !== null ? await payReferral(tx, { userId: order.userId, refCode: order.refCode }, payment, input.referralBonus, input) : undefined;
-    if (referral) balance = referral.buyerBalance;
+    // The purchase's own credits go in with the paid order: one statement, the balance after everything.
+    const credit = purchaseRow(payment);
     const a = audit.paymentFulfilled(input, payment);
-    const [paid] = await q(tx, PAY_ORDER, [order.id, payment.id, licenseId, input.license?.sealedKey ?? null, a.actor, a.action, a.subject, a.detail]);
+    const payOrder = [order.id, payment.id, licenseId, input.license?.sealedKey ?? null, a.actor, a.action, a.subject, a.detail];
+    const [paid] = credit ? await q(tx, PAY_ORDER_WITH_CREDITS, [...payOrder, credit.userId, credit.delta, credit.kind, credit.reason, credit.paymentId]) : await q(tx, PAY_ORDER, payOrder);
+    const balance = credit ? Number(paid.buyer_credits) : referral?.buyerBalance;
     if (input.notify?.length && (await insertOutbox(tx, input.notify)) > 0) await notify(tx);
     return {
       result: 'fulfilled',
