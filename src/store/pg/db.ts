@@ -20,9 +20,12 @@ const types = {
 /** A pooled connection or the pool itself: anything with `query`. */
 export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
-/** A pool whose connections parse bigint and timestamptz the way the store expects. */
-export function makePool(connectionString: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis: 5000 });
+/**
+ * A pool whose connections parse bigint and timestamptz the way the store expects.
+ * `asyncCommit` turns off `synchronous_commit` for its connections (see PgStore.claimBotUpdate).
+ */
+export function makePool(connectionString: string, max = 10, options: { asyncCommit?: boolean } = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis: 5000, ...(options.asyncCommit ? { options: '-c synchronous_commit=off' } : {}) });
   // An idle client losing its server (restart) must not crash the process.
   pool.on('error', () => {});
   // Nor a checked-out one: pg-pool drops its idle listener on checkout, and a borrower's own
