@@ -12,7 +12,7 @@
  *
  *   node bench/bot.mjs [--users 2000] [--connections 32] [--duration 10] [--warmup 2]
  *                      [--rate 500] [--rate-duration 10] [--repeat N] [--engines pg,sqlite]
- *                      [--peers aiogram|none] [--python python3] [--cpu-prof] [--json]
+ *                      [--peers aiogram|none] [--python python3] [--node-flags FLAGS] [--cpu-prof] [--json]
  *
  * Needs `npx tsc -p .` and PostgreSQL at --pg-url (trust auth); creates and drops its own
  * database. The peer needs aiogram 3 for `--python` (PyPI: pip install 'aiogram>=3,<4' asyncpg).
@@ -43,6 +43,8 @@ const { values: flags } = parseArgs({
     peers: { type: 'string', default: 'aiogram' },
     python: { type: 'string', default: 'python3' },
     'ttops-bin': { type: 'string', default: TTOPS_BIN },
+    // As the units and bin/ttops run serve; `--node-flags ''` for none.
+    'node-flags': { type: 'string', default: '--max-semi-space-size=4' },
     'pg-url': { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432' },
     'cpu-prof': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -50,7 +52,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log('usage: node bench/bot.mjs [--users N] [--connections N] [--duration S] [--warmup S] [--rate UPDATES_PER_S] [--rate-duration S] [--repeat N] [--retries N] [--quiet-timeout S] [--engines pg,sqlite] [--peers aiogram|none] [--python PYTHON] [--ttops-bin PATH] [--pg-url URL] [--cpu-prof] [--json]');
+  console.log('usage: node bench/bot.mjs [--users N] [--connections N] [--duration S] [--warmup S] [--rate UPDATES_PER_S] [--rate-duration S] [--repeat N] [--retries N] [--quiet-timeout S] [--engines pg,sqlite] [--peers aiogram|none] [--python PYTHON] [--ttops-bin PATH] [--node-flags FLAGS] [--pg-url URL] [--cpu-prof] [--json]');
   process.exit(0);
 }
 const N = { users: Number(flags.users), connections: Number(flags.connections), duration: Number(flags.duration), warmup: Number(flags.warmup), rate: Number(flags.rate), rateDuration: Number(flags['rate-duration']), repeat: Math.max(1, Number(flags.repeat)), retries: Number(flags.retries), quiet: Number(flags['quiet-timeout']) };
@@ -331,7 +333,7 @@ async function main() {
       }
 
       const port = await freePort();
-      const nodeArgs = [];
+      const nodeArgs = flags['node-flags'].split(/\s+/).filter(Boolean);
       if (flags['cpu-prof']) {
         profileDir = path.join(ROOT, 'bench', 'results', 'profiles');
         mkdirSync(profileDir, { recursive: true });
