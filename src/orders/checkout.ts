@@ -3,9 +3,9 @@
  * seen through its signed link or by its owner, and the buyer's cabinet. Money moves only in
  * fulfil.ts, from a notification a provider module verified; nothing here grants anything.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { formatRubles } from '../billing/catalogue.js';
-import { AuthError, InvalidInputError, NotFoundError, UnreachableError } from '../errors.js';
+import { AuthError, ConflictError, InvalidInputError, NotFoundError, TtopsError, UnreachableError } from '../errors.js';
 import type { PaymentProvider } from '../payments/types.js';
 import type { AccountStore, LicenseStore, OrderProvider, PaymentStore, ProductRecord, ProductStore, PromoRecord, PromoStore, ReferralStore, ShopOrderRecord, ShopOrderStore } from '../store/types.js';
 import { checkPromo, priceOf, PROMO_PATTERN } from './pricing.js';
@@ -30,6 +30,15 @@ export interface CheckoutDeps {
   seal: KeySeal;
   orderTtlMs: number;
   now?: () => Date;
+}
+
+/**
+ * The order key of a client's Idempotency-Key, per buyer (two buyers' keys never meet), in the
+ * UUID shape providers accept as their own idempotence key.
+ */
+function clientOrderKey(userId: number | undefined, clientKey: string): string {
+  const h = createHash('sha256').update(`order:${userId ?? 'anonymous'}:${clientKey}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /** A referral code as links carry it; anything else is ignored rather than blocking a sale. */
@@ -71,7 +80,7 @@ export class CheckoutService implements Checkout {
     return this.deps.links.url(orderId);
   }
 
-  async createOrder(input: CreateOrderInput, buyer: Buyer): Promise<CreatedOrder> {
+  async createOrder(input: CreateOrderInput, buyer: Buyer, options: { idempotencyKey?: string } = {}): Promise<CreatedOrder> {
     const { store } = this.deps;
     const lang = input.lang ?? 'ru';
     const product = await store.findProduct(input.product_id);
@@ -79,35 +88,66 @@ export class CheckoutService implements Checkout {
     const provider = this.deps.providers.get(input.provider);
     if (!provider) throw new InvalidInputError('provider_unavailable', `${input.provider} payments are not set up here — choose one of: ${this.providers().join(', ') || 'none (no card provider is configured)'}`);
     const userId = buyer.userId ?? (buyer.telegramId !== undefined ? (await store.ensureTelegramUser(buyer.telegramId)).id : undefined);
+    const idempotenceKey = options.idempotencyKey === undefined ? randomUUID() : clientOrderKey(userId, options.idempotencyKey);
+    if (options.idempotencyKey !== undefined) {
+      const earlier = await store.findShopOrderByKey(idempotenceKey);
+      if (earlier) return this.again(earlier, input, provider, product);
+    }
     const promo = input.promo_code === undefined ? undefined : await this.usablePromo(input.promo_code, userId);
     const price = priceOf(product, promo);
     if (price.credits > 0 && userId === undefined) throw new AuthError('account_required', 'credits go to an account — log in (or buy in the Telegram bot) first');
     const now = this.now();
-    const order = await store.openOrder({
-      productId: product.id,
-      provider: provider.name,
-      userId: userId ?? null,
-      telegramId: buyer.telegramId ?? null,
-      lang,
-      amount: price.amount,
-      listPrice: price.listPrice,
-      credits: price.credits,
-      ...(promo ? { promo: { id: promo.id, buyer: `user:${userId}` } } : {}),
-      refCode: input.ref !== undefined && REF_PATTERN.test(input.ref) ? input.ref.toUpperCase() : null,
-      test: provider.test,
-      idempotenceKey: randomUUID(),
-      expiresAt: new Date(now.getTime() + this.deps.orderTtlMs).toISOString(),
-    });
+    let order: ShopOrderRecord;
+    try {
+      order = await store.openOrder({
+        productId: product.id,
+        provider: provider.name,
+        userId: userId ?? null,
+        telegramId: buyer.telegramId ?? null,
+        lang,
+        amount: price.amount,
+        listPrice: price.listPrice,
+        credits: price.credits,
+        ...(promo ? { promo: { id: promo.id, buyer: `user:${userId}` } } : {}),
+        refCode: input.ref !== undefined && REF_PATTERN.test(input.ref) ? input.ref.toUpperCase() : null,
+        test: provider.test,
+        idempotenceKey,
+        expiresAt: new Date(now.getTime() + this.deps.orderTtlMs).toISOString(),
+      });
+    } catch (error) {
+      // The same retry arriving twice at once: the loser answers with the winner's order.
+      const earlier = error instanceof TtopsError && error.code === 'order_key_taken' ? await store.findShopOrderByKey(idempotenceKey) : undefined;
+      if (earlier) return this.again(earlier, input, provider, product);
+      throw error;
+    }
+    return this.payLink(order, provider, product);
+  }
+
+  /** Asks the provider for the order's pay link (with the order's own idempotence key) and marks it pending. */
+  private async payLink(order: ShopOrderRecord, provider: PaymentProvider, product: ProductRecord): Promise<CreatedOrder> {
     const statusUrl = this.statusUrl(order.id);
     let link;
     try {
-      link = await provider.createCheckout({ orderId: order.id, amount: order.amount, description: lang === 'ru' ? product.titleRu : product.titleEn, returnUrl: statusUrl, idempotenceKey: order.idempotenceKey, expiresAt: order.expiresAt, lang });
+      link = await provider.createCheckout({ orderId: order.id, amount: order.amount, description: order.lang === 'ru' ? product.titleRu : product.titleEn, returnUrl: statusUrl, idempotenceKey: order.idempotenceKey, expiresAt: order.expiresAt, lang: order.lang });
     } catch (error) {
-      await store.failOrder(order.id, 'provider_failed');
+      await this.deps.store.failOrder(order.id, 'provider_failed');
       throw new UnreachableError('provider_failed', `${provider.name} did not create the payment (${(error as Error).message}) — try again in a minute or choose another way to pay`, { cause: error, context: { order_id: order.id } });
     }
-    await store.markOrderPending(order.id, { payUrl: link.payUrl, providerOrderId: link.providerOrderId, test: link.test });
+    await this.deps.store.markOrderPending(order.id, { payUrl: link.payUrl, providerOrderId: link.providerOrderId, test: link.test });
     return { order_id: order.id, amount: formatRubles(order.amount), pay_url: link.payUrl, status_url: statusUrl };
+  }
+
+  /**
+   * A retry with an Idempotency-Key already used: the same order again — its pay link, or a new
+   * try at one when the first never got that far. A key used for another purchase is refused.
+   */
+  private async again(order: ShopOrderRecord, input: CreateOrderInput, provider: PaymentProvider, product: ProductRecord): Promise<CreatedOrder> {
+    if (order.productId !== product.id || order.provider !== provider.name) {
+      throw new ConflictError('idempotency_key_reused', 'this Idempotency-Key was used for another purchase — send a new key for a new order', { status: 422 });
+    }
+    if (order.status === 'created') return this.payLink(order, provider, product);
+    if (order.payUrl === null) throw new UnreachableError('provider_failed', `${provider.name} did not create the payment for order ${order.id} — send a new Idempotency-Key to try again`);
+    return { order_id: order.id, amount: formatRubles(order.amount), pay_url: order.payUrl, status_url: this.statusUrl(order.id) };
   }
 
   /** The promo behind a typed code, usable by this buyer now (the store re-checks uses in its transaction). */

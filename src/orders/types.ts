@@ -89,8 +89,11 @@ export interface Checkout {
   products(lang: 'ru' | 'en'): Promise<ProductView[]>;
   /** Providers whose credentials are configured, in the order the shop offers them. */
   providers(): OrderProvider[];
-  /** Throws TtopsError with a stable code: product_not_found, provider_unavailable, account_required, promo_*, provider_failed. */
-  createOrder(input: CreateOrderInput, buyer: Buyer): Promise<CreatedOrder>;
+  /**
+   * Throws TtopsError with a stable code: product_not_found, provider_unavailable, account_required, promo_*, provider_failed,
+   * idempotency_key_reused. With `idempotencyKey` a retry of the same purchase answers the same order.
+   */
+  createOrder(input: CreateOrderInput, buyer: Buyer, options?: { idempotencyKey?: string }): Promise<CreatedOrder>;
   /** The order behind a signed link; reveals an issued license key exactly once. Throws `link_invalid` / `link_expired` / `order_not_found`. */
   orderByLink(id: number, exp: number, sig: string): Promise<OrderView>;
   /** The order for its owner (Bearer); never reveals a key. Throws `order_not_found` (also for another user's order). */

@@ -133,9 +133,14 @@ export type NewPromo = Pick<PromoRecord, 'code' | 'kind' | 'value' | 'maxUses' |
 
 /** Orders at card providers: made, paid once, expired, refunded. */
 export interface ShopOrderStore {
-  /** Throws ConflictError `promo_exhausted` | `promo_expired` | `promo_disabled` | `promo_already_used` (nothing created). */
+  /**
+   * Throws ConflictError `promo_exhausted` | `promo_expired` | `promo_disabled` | `promo_already_used`,
+   * or `order_key_taken` when an order with this idempotence key exists (nothing created).
+   */
   openOrder(order: NewShopOrder): Promise<ShopOrderRecord>;
   findShopOrder(id: number): Promise<ShopOrderRecord | undefined>;
+  /** The order made with this idempotence key (a client's retry of the same purchase). */
+  findShopOrderByKey(idempotenceKey: string): Promise<ShopOrderRecord | undefined>;
   /** Newest first. */
   listShopOrders(filter: { userId?: number; status?: OrderStatus; limit?: number }): Promise<ShopOrderRecord[]>;
   /** created → pending with the provider's link; the YooKassa test flag comes from its answer. Undefined when not `created`. */

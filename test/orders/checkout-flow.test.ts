@@ -68,8 +68,8 @@ for (const { name, make } of ENGINES) {
       await engine?.cleanup();
     });
 
-    async function order(body: Record<string, unknown>, token?: string): Promise<{ status: number; json: Record<string, any> }> {
-      const r = await fetch(`${t.base}/v2/orders`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    async function order(body: Record<string, unknown>, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, any> }> {
+      const r = await fetch(`${t.base}/v2/orders`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, body: JSON.stringify(body) });
       const json = await r.json();
       // The buyer opens the pay link: that is when Robokassa's page learns the invoice.
       if (r.status === 201 && body.provider === 'robokassa') assert.equal((await fetch(json.pay_url)).status, 200);
@@ -213,6 +213,28 @@ for (const { name, make } of ENGINES) {
       assert.equal((await t.store.findPromoByCode('HALF'))!.uses, 1);
       await assertPromoUsesCounted(t.store);
       await assertLedgerBalanced(t.store);
+    });
+
+    test('a retry with the same Idempotency-Key answers the same order, also with a promo code; a key reused for another purchase is refused', async () => {
+      const buyer = await makeStreamer(t, 'retrier');
+      await t.store.addPromo({ code: 'RETRY', kind: 'percent', value: 10, maxUses: 5, expiresAt: null }, { actor: 'test' });
+      const key = { 'idempotency-key': 'c0ffee00-1111-4222-8333-444455556666' };
+      const body = { product_id: productId('credits-10'), provider: 'yookassa', promo_code: 'RETRY' };
+      const [first, second] = await Promise.all([order(body, buyer.token, key), order(body, buyer.token, key)]);
+      assert.equal(first.status, 201, JSON.stringify(first.json));
+      assert.equal(second.status, 201, JSON.stringify(second.json));
+      assert.equal(second.json.order_id, first.json.order_id);
+      assert.equal(second.json.pay_url, first.json.pay_url);
+      const third = await order(body, buyer.token, key);
+      assert.equal(third.json.order_id, first.json.order_id, 'a later retry too');
+      assert.equal((await sqlRows(t.store, `SELECT id FROM orders WHERE user_id = ${buyer.userId}`)).length, 1);
+      assert.equal((await t.store.findPromoByCode('RETRY'))!.uses, 1, 'the promo use is taken once');
+      const other = await order({ product_id: productId('credits-50'), provider: 'yookassa' }, buyer.token, key);
+      assert.equal(other.status, 422);
+      assert.equal(other.json.error.code, 'idempotency_key_reused');
+      const bad = await order(body, buyer.token, { 'idempotency-key': 'short' });
+      assert.equal(bad.status, 400);
+      await assertPromoUsesCounted(t.store);
     });
 
     test('bad orders are refused with stable codes and create nothing', async () => {

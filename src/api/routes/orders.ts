@@ -55,6 +55,16 @@ export const orderRoutes: FastifyPluginAsync<{ ctx: ShopContext }> = async (app,
           '(a license key is shown once on the `status_url` page). A bad or expired token is refused (401), not ignored. ' +
           'Send the buyer to `pay_url`; the provider returns them to `status_url`.',
         security: OPTIONAL_BEARER,
+        headers: {
+          type: 'object',
+          properties: {
+            'idempotency-key': {
+              type: 'string',
+              pattern: '^[A-Za-z0-9_.:-]{8,64}$',
+              description: 'a random value (a UUID) per purchase: a retry with the same key answers the same order instead of making another',
+            },
+          },
+        },
         body: {
           type: 'object',
           required: ['product_id', 'provider'],
@@ -76,7 +86,8 @@ export const orderRoutes: FastifyPluginAsync<{ ctx: ShopContext }> = async (app,
       const input: CreateOrderInput = { product_id: body.product_id, provider: body.provider, lang };
       if (body.promo_code !== undefined) input.promo_code = body.promo_code;
       if (body.ref !== undefined) input.ref = body.ref;
-      const created = await checkout.createOrder(input, request.user ? { userId: request.user.id } : {});
+      const idempotencyKey = request.headers['idempotency-key'];
+      const created = await checkout.createOrder(input, request.user ? { userId: request.user.id } : {}, typeof idempotencyKey === 'string' ? { idempotencyKey } : {});
       return reply.code(201).send(created);
     },
   );

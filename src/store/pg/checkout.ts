@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { OPEN_ORDER_STATUSES, sqlList, toShopOrder } from '../checkout-rows.js';
-import { promoAlreadyUsed, promoRefusal } from '../checkout-rules.js';
+import { orderKeyTaken, promoAlreadyUsed, promoRefusal } from '../checkout-rules.js';
 import { toPayment } from '../billing-rows.js';
 import { isRowId } from '../rows.js';
 import type { NewShopOrder, OrderStatus, PaymentRecord, ShopOrderRecord } from '../types.js';
@@ -17,6 +17,11 @@ const OPEN = sqlList(OPEN_ORDER_STATUSES);
 export async function findShopOrder(db: Queryable, id: number): Promise<ShopOrderRecord | undefined> {
   if (!isRowId(id)) return undefined;
   const [row] = await q(db, 'SELECT * FROM orders WHERE id = $1', [id]);
+  return row && toShopOrder(row);
+}
+
+export async function findShopOrderByKey(db: Queryable, key: string): Promise<ShopOrderRecord | undefined> {
+  const [row] = await q(db, 'SELECT * FROM orders WHERE idempotence_key = $1', [key]);
   return row && toShopOrder(row);
 }
 
@@ -44,12 +49,17 @@ export function openOrder(pool: pg.Pool, o: NewShopOrder): Promise<ShopOrderReco
       );
       if (!taken) throw promoRefusal(await findPromoById(tx, o.promo.id), new Date().toISOString());
     }
-    const [row] = await q(
-      tx,
-      `INSERT INTO orders (product_id, provider, user_id, telegram_id, lang, amount, list_price, credits, promo_code_id, ref_code, test, idempotence_key, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
-      [o.productId, o.provider, o.userId, o.telegramId, o.lang, o.amount, o.listPrice, o.credits, o.promo?.id ?? null, o.refCode ?? null, o.test, o.idempotenceKey, o.expiresAt],
-    );
+    let row: Record<string, unknown>;
+    try {
+      [row] = await q(
+        tx,
+        `INSERT INTO orders (product_id, provider, user_id, telegram_id, lang, amount, list_price, credits, promo_code_id, ref_code, test, idempotence_key, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
+        [o.productId, o.provider, o.userId, o.telegramId, o.lang, o.amount, o.listPrice, o.credits, o.promo?.id ?? null, o.refCode ?? null, o.test, o.idempotenceKey, o.expiresAt],
+      );
+    } catch (error) {
+      throw isUniqueViolation(error) ? orderKeyTaken() : error;
+    }
     const order = toShopOrder(row);
     if (o.promo) {
       try {

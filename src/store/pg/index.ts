@@ -399,6 +399,10 @@ export class PgStore implements Store {
     return checkout.findShopOrder(this.pool, id);
   }
 
+  async findShopOrderByKey(idempotenceKey: string) {
+    return checkout.findShopOrderByKey(this.pool, idempotenceKey);
+  }
+
   async listShopOrders(filter: { userId?: number; status?: OrderStatus; limit?: number }) {
     return checkout.listShopOrders(this.pool, filter);
   }

@@ -6,7 +6,7 @@
  */
 import { toPayment } from '../billing-rows.js';
 import { OPEN_ORDER_STATUSES, sqlList, toShopOrder } from '../checkout-rows.js';
-import { promoAlreadyUsed, promoRefusal } from '../checkout-rules.js';
+import { orderKeyTaken, promoAlreadyUsed, promoRefusal } from '../checkout-rules.js';
 import { isRowId } from '../rows.js';
 import type { NewShopOrder, OrderStatus, PaymentRecord, ShopOrderRecord } from '../types.js';
 import { isUniqueViolation, type SqliteDb } from './db.js';
@@ -19,6 +19,11 @@ const iso = (t?: string) => (t === undefined ? new Date() : new Date(t)).toISOSt
 export function findShopOrder(db: SqliteDb, id: number): ShopOrderRecord | undefined {
   if (!isRowId(id)) return undefined;
   const row = db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as Row | undefined;
+  return row && toShopOrder(row);
+}
+
+export function findShopOrderByKey(db: SqliteDb, key: string): ShopOrderRecord | undefined {
+  const row = db.prepare('SELECT * FROM orders WHERE idempotence_key = ?').get(key) as Row | undefined;
   return row && toShopOrder(row);
 }
 
@@ -40,12 +45,17 @@ export function openOrder(db: SqliteDb, o: NewShopOrder): ShopOrderRecord {
           .get(o.promo.id, now);
         if (!taken) throw promoRefusal(findPromoById(db, o.promo.id), now);
       }
-      const row = db
-        .prepare(
-          `INSERT INTO orders (product_id, provider, user_id, telegram_id, lang, amount, list_price, credits, promo_code_id, ref_code, test, idempotence_key, expires_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        )
-        .get(o.productId, o.provider, o.userId, o.telegramId, o.lang, o.amount, o.listPrice, o.credits, o.promo?.id ?? null, o.refCode ?? null, Number(o.test), o.idempotenceKey, iso(o.expiresAt), now, now) as Row;
+      let row: Row;
+      try {
+        row = db
+          .prepare(
+            `INSERT INTO orders (product_id, provider, user_id, telegram_id, lang, amount, list_price, credits, promo_code_id, ref_code, test, idempotence_key, expires_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          )
+          .get(o.productId, o.provider, o.userId, o.telegramId, o.lang, o.amount, o.listPrice, o.credits, o.promo?.id ?? null, o.refCode ?? null, Number(o.test), o.idempotenceKey, iso(o.expiresAt), now, now) as Row;
+      } catch (error) {
+        throw isUniqueViolation(error) ? orderKeyTaken() : error;
+      }
       const order = toShopOrder(row);
       if (o.promo) {
         try {

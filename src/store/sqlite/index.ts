@@ -385,6 +385,10 @@ export class SqliteStore implements Store {
     return checkout.findShopOrder(this.db, id);
   }
 
+  async findShopOrderByKey(idempotenceKey: string) {
+    return checkout.findShopOrderByKey(this.db, idempotenceKey);
+  }
+
   async listShopOrders(filter: { userId?: number; status?: OrderStatus; limit?: number }) {
     return checkout.listShopOrders(this.db, filter);
   }
