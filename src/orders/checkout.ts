@@ -133,8 +133,10 @@ export class CheckoutService implements Checkout {
       await this.deps.store.failOrder(order.id, 'provider_failed');
       throw new UnreachableError('provider_failed', `${provider.name} did not create the payment (${(error as Error).message}) — try again in a minute or choose another way to pay`, { cause: error, context: { order_id: order.id } });
     }
-    await this.deps.store.markOrderPending(order.id, { payUrl: link.payUrl, providerOrderId: link.providerOrderId, test: link.test });
-    return { order_id: order.id, amount: formatRubles(order.amount), pay_url: link.payUrl, status_url: statusUrl };
+    const marked = await this.deps.store.markOrderPending(order.id, { payUrl: link.payUrl, providerOrderId: link.providerOrderId, test: link.test });
+    // A concurrent retry of the same purchase got its link recorded first: everyone gets that one.
+    const payUrl = marked?.payUrl ?? (await this.deps.store.findShopOrder(order.id))?.payUrl ?? link.payUrl;
+    return { order_id: order.id, amount: formatRubles(order.amount), pay_url: payUrl, status_url: statusUrl };
   }
 
   /**

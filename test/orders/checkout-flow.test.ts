@@ -227,7 +227,15 @@ for (const { name, make } of ENGINES) {
       assert.equal(second.json.pay_url, first.json.pay_url);
       const third = await order(body, buyer.token, key);
       assert.equal(third.json.order_id, first.json.order_id, 'a later retry too');
-      assert.equal((await sqlRows(t.store, `SELECT id FROM orders WHERE user_id = ${buyer.userId}`)).length, 1);
+      assert.equal(third.json.pay_url, first.json.pay_url);
+      // WATA has no idempotence key of its own: two retries at once still answer one recorded link.
+      const wataKey = { 'idempotency-key': 'wata-retry-0000-1111-2222' };
+      const wataBody = { product_id: productId('credits-10'), provider: 'wata' };
+      const [w1, w2] = await Promise.all([order(wataBody, buyer.token, wataKey), order(wataBody, buyer.token, wataKey)]);
+      assert.equal(w1.json.order_id, w2.json.order_id);
+      assert.equal(w1.json.pay_url, w2.json.pay_url);
+      assert.equal(w1.json.pay_url, (await t.store.findShopOrder(w1.json.order_id))!.payUrl);
+      assert.equal((await sqlRows(t.store, `SELECT id FROM orders WHERE user_id = ${buyer.userId}`)).length, 2, 'one order per key');
       assert.equal((await t.store.findPromoByCode('RETRY'))!.uses, 1, 'the promo use is taken once');
       const other = await order({ product_id: productId('credits-50'), provider: 'yookassa' }, buyer.token, key);
       assert.equal(other.status, 422);
