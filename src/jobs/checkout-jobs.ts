@@ -103,16 +103,27 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   return report;
 }
 
-/** The charge ids of the latest incoming Stars payments (Telegram's getStarTransactions, newest 100). */
+/** Pages of getStarTransactions read per pass at the most (100 each). */
+const STARS_MAX_PAGES = 50;
+/** How many of the newest incoming Stars payments are compared each pass. */
+const STARS_CHECKED = 200;
+
+/**
+ * The charge ids of the newest incoming Stars payments. Telegram lists transactions oldest
+ * first with no total, so the pass pages forward to the end (at most STARS_MAX_PAGES pages)
+ * and keeps the last STARS_CHECKED incoming ones.
+ */
 async function incomingStarCharges(source: StarsLedgerSource): Promise<string[]> {
-  const out = await callHttp({ url: `${source.apiRoot}/bot${source.token}/getStarTransactions`, method: 'POST', json: { offset: 0, limit: 100 }, timeoutMs: source.timeoutMs });
-  if (!out.ok) throw out.error;
-  const result = asObject(asObject(out.answer.json)?.result);
-  const transactions = Array.isArray(result?.transactions) ? result.transactions : [];
-  return transactions
-    .map((t) => asObject(t))
-    .filter((t) => asObject(t?.source)?.type === 'user' && typeof t?.id === 'string')
-    .map((t) => t!.id as string);
+  const incoming: string[] = [];
+  for (let page = 0; page < STARS_MAX_PAGES; page++) {
+    const out = await callHttp({ url: `${source.apiRoot}/bot${source.token}/getStarTransactions`, method: 'POST', json: { offset: page * 100, limit: 100 }, timeoutMs: source.timeoutMs });
+    if (!out.ok) throw out.error;
+    const result = asObject(asObject(out.answer.json)?.result);
+    const transactions = Array.isArray(result?.transactions) ? result.transactions : [];
+    for (const t of transactions.map((x) => asObject(x))) if (asObject(t?.source)?.type === 'user' && typeof t?.id === 'string') incoming.push(t.id);
+    if (transactions.length < 100) break;
+  }
+  return incoming.slice(-STARS_CHECKED);
 }
 
 export function reconcileHandler(deps: ReconcileDeps): JobHandler {

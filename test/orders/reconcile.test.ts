@@ -86,9 +86,13 @@ for (const { name, make } of ENGINES) {
     });
 
     test('a Stars payment Telegram has and the payments table does not alerts the admin', async () => {
-      telegram.setMethod('getStarTransactions', () => ({ transactions: [{ id: 'stxUNRECORDED1', amount: 150, date: 1, source: { type: 'user', user: { id: 42, is_bot: false, first_name: 'A' }, invoice_payload: 'x' } }] }));
+      // 150 transactions, oldest first as Telegram lists them: the unrecorded one is on the second page.
+      const user = { id: 42, is_bot: false, first_name: 'A' };
+      const all = Array.from({ length: 150 }, (_, i) => ({ id: i === 140 ? 'stxUNRECORDED1' : `stxREFUND${i}`, amount: 150, date: i, ...(i === 140 ? { source: { type: 'user', user, invoice_payload: 'x' } } : { receiver: { type: 'user', user } }) }));
+      telegram.setMethod('getStarTransactions', (p) => ({ transactions: all.slice(Number(p.offset ?? 0), Number(p.offset ?? 0) + Number(p.limit ?? 100)) }));
       const report = await reconcile(deps(true));
-      assert.deepEqual(report.starsUnrecorded, ['stxUNRECORDED1']);
+      assert.deepEqual(report.starsUnrecorded, ['stxUNRECORDED1'], 'outgoing refunds are not payments');
+      assert.equal(telegram.callsOf('getStarTransactions').length, 2, 'paged to the end');
       const alerts = await sqlRows(t.store, "SELECT message FROM outbox WHERE kind = 'admin_alert'");
       assert.ok(alerts.some((a) => String(a.message).includes('stxUNRECORDED1')));
     });
