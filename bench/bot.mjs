@@ -26,7 +26,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { ROOT, TTOPS_BIN, checkQuiet, cpuSnapshot, freePort, machineInfo, quantile, round, startDaemon, table, waitForHttp, waitQuiet } from './lib.mjs';
+import { ROOT, TTOPS_BIN, checkQuiet, cpuSnapshot, freePort, machineInfo, memoryOf, quantile, round, startDaemon, table, waitForHttp, waitQuiet } from './lib.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -170,15 +170,6 @@ function replyLatencies(r, replies) {
   return { latencies: out.sort((a, b) => a - b), missing };
 }
 
-function memoryOf(pid) {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-    return { rss_mib: round(kb('VmRSS') / 1024, 0), peak_rss_mib: round(kb('VmHWM') / 1024, 0) };
-  } catch {
-    return {};
-  }
-}
 
 /** One measured phase, with quiet-box waiting and a retry when others used the CPU. */
 async function phase(kind, target, fake, serverPid) {
