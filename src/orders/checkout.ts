@@ -8,7 +8,8 @@ import { formatRubles } from '../billing/catalogue.js';
 import { AuthError, ConflictError, InvalidInputError, NotFoundError, TtopsError, UnreachableError } from '../errors.js';
 import type { PaymentProvider } from '../payments/types.js';
 import type { AccountStore, LicenseStore, OrderProvider, PaymentStore, ProductRecord, ProductStore, PromoRecord, PromoStore, ReferralStore, ShopOrderRecord, ShopOrderStore } from '../store/types.js';
-import { checkPromo, priceOf, PROMO_PATTERN } from './pricing.js';
+import { PROMO_CODE_PATTERN } from '../billing/promos.js';
+import { checkPromo, priceOf } from './pricing.js';
 import type { KeySeal } from './sealed-key.js';
 import type { StatusLinks } from './status-link.js';
 import type { Buyer, CabinetView, Checkout, CreatedOrder, CreateOrderInput, OrderView, ProductView } from './types.js';
@@ -154,10 +155,11 @@ export class CheckoutService implements Checkout {
 
   /** The promo behind a typed code, usable by this buyer now (the store re-checks uses in its transaction). */
   private async usablePromo(code: string, userId: number | undefined): Promise<PromoRecord> {
-    if (!PROMO_PATTERN.test(code)) throw new InvalidInputError('invalid_promo_code', 'a promo code is 3–32 letters, digits, `-` or `_`');
+    const normal = code.trim().toUpperCase();
+    if (!PROMO_CODE_PATTERN.test(normal)) throw new InvalidInputError('invalid_promo_code', 'a promo code is 3–32 letters, digits, `-` or `_`');
     // Once per buyer needs to know the buyer: an anonymous checkout could use a code any number of times.
     if (userId === undefined) throw new AuthError('account_required', 'promo codes are for logged-in buyers — log in at /account (or use the Telegram bot) first');
-    return checkPromo(await this.deps.store.findPromoByCode(code.toUpperCase()), code, this.now());
+    return checkPromo(await this.deps.store.findPromoByCode(normal), this.now());
   }
 
   async orderByLink(id: number, exp: number, sig: string): Promise<OrderView> {

@@ -1,16 +1,14 @@
 /**
  * What an order costs and grants: the catalogue price, less a percent or fixed promo
  * discount, or plus a promo's bonus credits. Checked here for a clear answer before the
- * order is made; the store checks the promo's uses again inside the transaction that takes one.
+ * order is made; the store checks the promo's uses again inside the transaction that takes one,
+ * with the same refusals (store/checkout-rules.ts).
  */
-import { ConflictError, NotFoundError } from '../errors.js';
+import { promoRefusal } from '../store/checkout-rules.js';
 import type { ProductRecord, PromoRecord } from '../store/types.js';
 
 /** The smallest charge: card providers refuse less than a ruble, and a free order needs no provider. */
 export const MIN_CHARGE_KOPECKS = 100;
-
-/** The shape of a promo code as buyers type it (stored upper-case). */
-export const PROMO_PATTERN = /^[A-Za-z0-9_-]{3,32}$/;
 
 export interface Price {
   /** Kopecks to pay. */
@@ -31,11 +29,9 @@ export function priceOf(product: ProductRecord, promo?: PromoRecord): Price {
   return { amount: Math.max(MIN_CHARGE_KOPECKS, amount), listPrice, credits };
 }
 
-/** Refuses a promo that cannot be used now, with the code the store would give. */
-export function checkPromo(promo: PromoRecord | undefined, code: string, now: Date): PromoRecord {
-  if (!promo) throw new NotFoundError('promo_not_found', `there is no promo code ${code} — check its spelling`);
-  if (!promo.enabled) throw new ConflictError('promo_disabled', `promo code ${promo.code} is switched off`);
-  if (promo.expiresAt !== null && Date.parse(promo.expiresAt) <= now.getTime()) throw new ConflictError('promo_expired', `promo code ${promo.code} has expired`);
-  if (promo.maxUses !== null && promo.uses >= promo.maxUses) throw new ConflictError('promo_exhausted', `promo code ${promo.code} has been used up`);
+/** The promo when it can be used now; otherwise the refusal the store would give inside its transaction. */
+export function checkPromo(promo: PromoRecord | undefined, now: Date): PromoRecord {
+  const usable = promo?.enabled && (promo.expiresAt === null || Date.parse(promo.expiresAt) > now.getTime()) && (promo.maxUses === null || promo.uses < promo.maxUses);
+  if (!promo || !usable) throw promoRefusal(promo, now.toISOString());
   return promo;
 }

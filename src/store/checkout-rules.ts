@@ -27,12 +27,12 @@ export function promoRefusal(promo: PromoRecord | undefined, now: string): Ttops
   return new ConflictError('promo_exhausted', `promo code ${promo.code} has been used up — order without it`, { context: { code: promo.code } });
 }
 
-/** The refusal when this buyer already has an order with this promo code. */
 /** An order with this idempotence key exists: the caller answers with that one. */
 export function orderKeyTaken(): ConflictError {
   return new ConflictError('order_key_taken', 'an order with this idempotence key exists already');
 }
 
+/** The refusal when this buyer already has an order with this promo code. */
 export function promoAlreadyUsed(promoId: number): ConflictError {
   return new ConflictError('promo_already_used', 'you have already used this promo code — order without it', { context: { promo_code_id: promoId } });
 }
