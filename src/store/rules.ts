@@ -41,9 +41,12 @@ export const audit = {
   other: (by: Actor, action: string, subject: string, detail: Record<string, unknown>) => row(by, action, subject, detail),
 };
 
-/** The job that delivers outbox row `outboxId`: ahead of other work, once per row. */
+/** What every outbox row's delivery job is: ahead of other work, once per row (keyed on the row). */
+export const DELIVERY_JOB = { kind: 'notify.telegram', priority: -10, dedupePrefix: 'outbox:', payloadKey: 'outbox_id' } as const;
+
+/** The job that delivers outbox row `outboxId` (PostgreSQL builds the same row in SQL from DELIVERY_JOB). */
 export function deliveryJob(outboxId: number): NewJob {
-  return { kind: 'notify.telegram', payload: { outbox_id: outboxId }, priority: -10, dedupeKey: `outbox:${outboxId}` };
+  return { kind: DELIVERY_JOB.kind, payload: { [DELIVERY_JOB.payloadKey]: outboxId }, priority: DELIVERY_JOB.priority, dedupeKey: `${DELIVERY_JOB.dedupePrefix}${outboxId}` };
 }
 
 /** A ledger row to insert: a refund is keyed on its job, so a job is refunded at most once. */

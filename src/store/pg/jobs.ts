@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
 import { applyTransition, insufficientCredits, toJob, toLedger, toOutbox, toUser, toWorker } from '../rows.js';
-import { audit, deliveryJob, refundRow } from '../rules.js';
+import { audit, DELIVERY_JOB, refundRow } from '../rules.js';
 import { insertAudit } from './accounts.js';
 import type { Actor, JobRecord, JobStatus, JobTransition, NewJob, OrderInput, OutboxInsert, OutboxRecord, UserRecord, WorkerRecord } from '../types.js';
 import { affected, q, withTransaction, type Prepared, type Queryable } from './db.js';
@@ -58,31 +58,42 @@ async function insertJobs(db: Queryable, jobs: NewJob[], announce = false): Prom
   return [...created, ...existing];
 }
 
-/** Outbox rows, each with the `notify.telegram` job that delivers it; duplicates are skipped. */
+/**
+ * Outbox rows, each with the job that delivers it (rules.DELIVERY_JOB), and the NOTIFY that wakes
+ * a worker for them: one statement, whatever the number of rows. Duplicates are skipped.
+ */
+const INSERT_OUTBOX: Prepared = {
+  name: 'ttops_insert_outbox',
+  text: `WITH box AS (
+           INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message)
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[])
+           ON CONFLICT (dedupe_key) DO NOTHING RETURNING id),
+         delivery AS (
+           INSERT INTO jobs (kind, payload, priority, dedupe_key)
+           SELECT $6, json_build_object($7::text, id)::text, $8, $9 || id FROM box
+           ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING)
+         SELECT count(*) AS created, CASE WHEN count(*) > 0 THEN pg_notify('${JOBS_CHANNEL}', '')::text END AS announced FROM box`,
+};
+
+/** Inserts outbox rows with their delivery jobs (see INSERT_OUTBOX); returns how many were new. */
 export async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<number> {
-  let created = 0;
-  for (const item of items) {
-    const [row] = await q(db, 'INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id', [
-      item.dedupeKey,
-      item.jobId ?? null,
-      item.kind,
-      item.chatId,
-      item.message,
-    ]);
-    if (row) {
-      created++;
-      await insertJobs(db, [deliveryJob(Number(row.id))]);
-    }
-  }
-  return created;
+  if (items.length === 0) return 0;
+  const [row] = await q(db, INSERT_OUTBOX, [
+    items.map((i) => i.dedupeKey),
+    items.map((i) => i.jobId ?? null),
+    items.map((i) => i.kind),
+    items.map((i) => i.chatId),
+    items.map((i) => i.message),
+    DELIVERY_JOB.kind,
+    DELIVERY_JOB.payloadKey,
+    DELIVERY_JOB.priority,
+    DELIVERY_JOB.dedupePrefix,
+  ]);
+  return Number(row.created);
 }
 
 export function enqueueOutbox(pool: pg.Pool, items: OutboxInsert[]): Promise<number> {
-  return withTransaction(pool, async (tx) => {
-    const created = await insertOutbox(tx, items);
-    if (created) await notify(tx);
-    return created;
-  });
+  return insertOutbox(pool, items);
 }
 
 export async function enqueueJobs(pool: pg.Pool, jobs: NewJob[]): Promise<JobRecord[]> {
@@ -156,7 +167,7 @@ export function transitionJob(pool: pg.Pool, workerId: string, id: number, t: Jo
       if (refunded.length === 1) await q(tx, 'UPDATE users SET credits = credits + $2 WHERE id = $1', [refund.userId, refund.delta]);
     }
     await insertOutbox(tx, t.outbox);
-    if (t.status === 'queued' || t.outbox?.length) await notify(tx);
+    if (t.status === 'queued') await notify(tx);
     return toJob(next);
   });
 }

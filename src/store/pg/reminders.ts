@@ -1,9 +1,7 @@
-/** PostgreSQL SQL for reminders and admin alerts: candidates, overdue jobs, outbox rows outside a job. */
-import type pg from 'pg';
+/** PostgreSQL SQL for reminders and admin alerts: candidates and overdue jobs. */
 import { LICENSES_ENDING_SQL, LOW_BALANCE_SQL, OVERDUE_JOBS_SQL, toLicenseCandidate, toLowBalanceCandidate, toOverdue } from '../reminder-rows.js';
-import type { LicenseReminderCandidate, LowBalanceCandidate, OutboxInsert } from '../types.js';
-import { q, withTransaction, type Queryable } from './db.js';
-import { insertOutbox, notify } from './jobs.js';
+import type { LicenseReminderCandidate, LowBalanceCandidate } from '../types.js';
+import { q, type Queryable } from './db.js';
 
 export async function licensesEndingBetween(db: Queryable, from: string, until: string): Promise<LicenseReminderCandidate[]> {
   return (await q(db, LICENSES_ENDING_SQL, [from, until])).map(toLicenseCandidate);
