@@ -6,7 +6,7 @@
  * provider event), so any number of deliveries of one notification grant it once; a promo
  * use and a referral bonus are counted in the transaction that causes them.
  */
-import type { Actor, NewLicense, OutboxInsert, PaymentRecord } from './types.js';
+import type { Actor, NewLicense, OutboxInsert, PaymentRecord, ProductRecord } from './types.js';
 
 export type OrderProvider = 'robokassa' | 'yookassa' | 'wata';
 
@@ -85,11 +85,21 @@ export interface FulfilInput extends Actor {
   amountKopecks: number;
   currency: string;
   test: boolean;
-  /** For a license product: the key the caller generated (only its hash is stored), and the key sealed for one reveal. */
-  license?: NewLicense & { sealedKey: string };
   /** Credits each side of a referral gets when this is the invitee's first fulfilled payment (0: no referral bonus). */
   referralBonus: number;
-  /** Messages to the buyer, inserted (with their delivery jobs) only when this call fulfils the order. */
+  /**
+   * What this call grants besides the order's credits, asked only when it fulfils the order, with
+   * the order as locked and its product (undefined if it was deleted) — inside the transaction,
+   * so it must not do I/O.
+   */
+  grant?: (order: ShopOrderRecord, product: ProductRecord | undefined) => FulfilGrant;
+}
+
+/** A fulfilment's extras: a license key, messages to the buyer. */
+export interface FulfilGrant {
+  /** For a license product: the key the caller generated (only its hash is stored), and the key sealed for one reveal. */
+  license?: NewLicense & { sealedKey: string };
+  /** Messages to the buyer, inserted with their delivery jobs. */
   notify?: OutboxInsert[];
 }
 

@@ -167,7 +167,7 @@ for (const { name, make } of ENGINES) {
     test('fulfilment grants the credits once and answers a replay without granting again', async () => {
       const user = await newUser();
       const order = await open(user);
-      const e = event(order, { notify: [{ dedupeKey: `order:${order.id}:paid`, kind: 'order.paid', chatId: '42', message: 'thanks' }] });
+      const e = event(order, { grant: () => ({ notify: [{ dedupeKey: `order:${order.id}:paid`, kind: 'order.paid', chatId: '42', message: 'thanks' }] }) });
       const first = await store.fulfilOrder(e);
       assert.equal(first.result, 'fulfilled');
       assert.deepEqual([first.order?.status, first.order?.paymentId, first.balance], ['paid', first.payment.id, 10]);
@@ -200,7 +200,7 @@ for (const { name, make } of ENGINES) {
       const order = await open(user, { productId: plan.id, amount: plan.priceRub, listPrice: plan.priceRub, credits: 0 });
       const key = generateKey();
       const license = { keyHash: hashKey(key), keySuffix: keySuffix(key), plan: 'pro', ttlDays: 30, expiresAt: addDays(new Date().toISOString(), 30), sealedKey: `sealed:${key}` };
-      const e = event(order, { license });
+      const e = event(order, { grant: () => ({ license }) });
       const done = await store.fulfilOrder(e);
       assert.equal(done.result, 'fulfilled');
       assert.ok(done.order?.licenseId && done.order.keyPending);

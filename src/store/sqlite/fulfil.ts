@@ -12,7 +12,7 @@ import { toLicense } from '../rows.js';
 import { audit, purchaseRow } from '../rules.js';
 import type { Actor, FulfilInput, FulfilOutcome, PaymentRecord, ShopOrderRecord } from '../types.js';
 import { insertAudit } from './accounts.js';
-import { applyLedger, balanceOf, findPayment } from './billing.js';
+import { applyLedger, balanceOf, findPayment, findProduct } from './billing.js';
 import { findShopOrder } from './checkout.js';
 import type { SqliteDb } from './db.js';
 import { insertOutbox, jobSignals } from './jobs.js';
@@ -59,9 +59,10 @@ export function fulfilOrder(db: SqliteDb, input: FulfilInput): FulfilOutcome {
 
       const credit = purchaseRow(payment);
       if (credit) applyLedger(db, credit);
+      const grant = input.grant?.(order, findProduct(db, order.productId)) ?? {};
       let licenseId: number | null = null;
-      if (input.license) {
-        const l = input.license;
+      if (grant.license) {
+        const l = grant.license;
         const license = toLicense(db.prepare('INSERT INTO license_keys (key_hash, key_suffix, plan, ttl_days, note, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *').get(l.keyHash, l.keySuffix, l.plan, l.ttlDays, l.note ?? null, l.expiresAt) as Row);
         licenseId = license.id;
         insertAudit(db, audit.licenseIssued(input, license));
@@ -71,8 +72,8 @@ export function fulfilOrder(db: SqliteDb, input: FulfilInput): FulfilOutcome {
       const referralInviterId = input.referralBonus > 0 && order.userId !== null ? payReferral(db, { userId: order.userId, refCode: order.refCode }, payment, input.referralBonus, input) : undefined;
       const paid = db
         .prepare("UPDATE orders SET status = 'paid', paid_at = ?, updated_at = ?, payment_id = ?, license_id = coalesce(?, license_id), sealed_key = coalesce(?, sealed_key) WHERE id = ? RETURNING *")
-        .get(now, now, payment.id, licenseId, input.license?.sealedKey ?? null, order.id) as Row;
-      queued = insertOutbox(db, input.notify);
+        .get(now, now, payment.id, licenseId, grant.license?.sealedKey ?? null, order.id) as Row;
+      queued = insertOutbox(db, grant.notify);
       insertAudit(db, audit.paymentFulfilled(input, payment));
       return { result: 'fulfilled', order: toShopOrder(paid), payment, balance: balanceOrNull(db, order.userId), ...(referralInviterId === undefined ? {} : { referralInviterId }) };
     })
