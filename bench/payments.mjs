@@ -19,7 +19,7 @@
  *   node bench/payments.mjs [--orders 5000] [--connections 32] [--warmup 1000] [--rate 500]
  *                           [--rate-duration 10] [--users 4000] [--repeat N] [--engines pg,sqlite]
  *                           [--providers robokassa,yookassa] [--peers floor|none] [--hash md5]
- *                           [--cpu-prof] [--json]
+ *                           [--node-flags FLAGS] [--cpu-prof] [--json]
  *
  * The floor (bench/peers/payments-floor.mjs, PostgreSQL, Robokassa) is a bare Fastify route
  * paying the order in one statement, run on the same database after ttops.
@@ -57,13 +57,15 @@ const { values: flags } = parseArgs({
     hash: { type: 'string', default: 'md5' },
     'ttops-bin': { type: 'string', default: TTOPS_BIN },
     'pg-url': { type: 'string', default: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432' },
+    // As the units and bin/ttops run serve; `--node-flags ''` for none.
+    'node-flags': { type: 'string', default: '--max-semi-space-size=4' },
     'cpu-prof': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (flags.help) {
-  console.log('usage: node bench/payments.mjs [--orders N] [--connections N] [--warmup N] [--replays N] [--rate PER_S] [--rate-duration S] [--users N] [--repeat N] [--retries N] [--quiet-timeout S] [--engines pg,sqlite] [--providers robokassa,yookassa] [--peers floor|none] [--hash md5|sha256|…] [--ttops-bin PATH] [--pg-url URL] [--cpu-prof] [--json]');
+  console.log('usage: node bench/payments.mjs [--orders N] [--connections N] [--warmup N] [--replays N] [--rate PER_S] [--rate-duration S] [--users N] [--repeat N] [--retries N] [--quiet-timeout S] [--engines pg,sqlite] [--providers robokassa,yookassa] [--peers floor|none] [--hash md5|sha256|…] [--ttops-bin PATH] [--node-flags FLAGS] [--pg-url URL] [--cpu-prof] [--json]');
   process.exit(0);
 }
 const N = { orders: Number(flags.orders), replays: Number(flags.replays), connections: Number(flags.connections), warmup: Number(flags.warmup), rate: Number(flags.rate), rateDuration: Number(flags['rate-duration']), users: Number(flags.users), repeat: Math.max(1, Number(flags.repeat)), retries: Number(flags.retries), quiet: Number(flags['quiet-timeout']) };
@@ -363,7 +365,7 @@ async function main() {
       const products = await store.listProducts({ enabledOnly: true });
 
       const port = await freePort();
-      const nodeArgs = [];
+      const nodeArgs = flags['node-flags'].split(/\s+/).filter(Boolean);
       if (flags['cpu-prof']) {
         profileDir = path.join(ROOT, 'bench', 'results', 'profiles');
         mkdirSync(profileDir, { recursive: true });

@@ -20,6 +20,9 @@ export function findHostileValue(value: unknown, root: string): { path: string; 
       if (BAD_TEXT.test(v)) return { path: at, why: 'contains a NUL byte or broken UTF-16 text — send plain UTF-8 text' };
     } else if (typeof v === 'number') {
       if (!Number.isFinite(v)) return { path: at, why: 'must be a finite number' };
+    } else if (ArrayBuffer.isView(v)) {
+      // Raw bytes (a payment notification's body) are not text: their route parses and checks them.
+      continue;
     } else if (v !== null && typeof v === 'object') {
       for (const [key, child] of Object.entries(v)) {
         if (BAD_TEXT.test(key)) return { path: at, why: 'has a field name with a NUL byte or broken UTF-16 text — send plain UTF-8 text' };
