@@ -18,18 +18,21 @@ function row(by: Actor, action: string, subject: string, detail: Record<string, 
   return { actor: by.actor, action, subject, detail: JSON.stringify(detail) };
 }
 
+/** What the payment rules read of a payment: known before its row is written, once its id is taken. */
+export type PaymentFacts = Pick<PaymentRecord, 'id' | 'provider' | 'productId' | 'userId' | 'amount' | 'currency' | 'credits' | 'licenseId' | 'status' | 'rejectReason'>;
+
 /** The audit rows ttops writes: license lifecycle, manual credits, restores. */
 export const audit = {
-  licenseIssued: (by: Actor, l: LicenseRecord) => row(by, 'license.issue', `license:${l.id}`, { plan: l.plan, ttl_days: l.ttlDays, suffix: l.keySuffix }),
+  licenseIssued: (by: Actor, l: Pick<LicenseRecord, 'id' | 'plan' | 'ttlDays' | 'keySuffix'>) => row(by, 'license.issue', `license:${l.id}`, { plan: l.plan, ttl_days: l.ttlDays, suffix: l.keySuffix }),
   licenseRevoked: (by: Actor, l: LicenseRecord) => row(by, 'license.revoke', `license:${l.id}`, { suffix: l.keySuffix, redeemed_by: l.redeemedBy }),
   licenseExtended: (by: Actor, id: number, days: number) => row(by, 'license.extend', `license:${id}`, { days }),
   licenseRedeemed: (by: Actor, l: LicenseRecord, userId: number, newAccount: boolean) => row(by, 'license.redeem', `license:${l.id}`, { user_id: userId, new_account: newAccount }),
   creditsGranted: (by: Actor, userId: number, amount: number, reason: string) => row(by, 'credits.grant', `user:${userId}`, { amount, reason }),
   productAdded: (by: Actor, p: ProductRecord) => row(by, 'product.add', `product:${p.id}`, { code: p.code, kind: p.kind, price_rub: p.priceRub, price_stars: p.priceStars }),
   productEdited: (by: Actor, p: ProductRecord, patch: ProductPatch) => row(by, patch.enabled === false && Object.keys(patch).length === 1 ? 'product.disable' : 'product.edit', `product:${p.id}`, { code: p.code, ...patch }),
-  paymentFulfilled: (by: Actor, p: PaymentRecord) =>
+  paymentFulfilled: (by: Actor, p: PaymentFacts) =>
     row(by, 'payment.fulfil', `payment:${p.id}`, { provider: p.provider, product_id: p.productId, user_id: p.userId, amount: p.amount, currency: p.currency, credits: p.credits, license_id: p.licenseId }),
-  paymentRejected: (by: Actor, p: PaymentRecord) => row(by, 'payment.reject', `payment:${p.id}`, { provider: p.provider, user_id: p.userId, amount: p.amount, currency: p.currency, reason: p.rejectReason }),
+  paymentRejected: (by: Actor, p: PaymentFacts) => row(by, 'payment.reject', `payment:${p.id}`, { provider: p.provider, user_id: p.userId, amount: p.amount, currency: p.currency, reason: p.rejectReason }),
   refundRequested: (by: Actor, p: PaymentRecord) => row(by, 'payment.refund_request', `payment:${p.id}`, { provider: p.provider, user_id: p.userId }),
   paymentRefunded: (by: Actor, p: PaymentRecord, debited: number) => row(by, 'payment.refund', `payment:${p.id}`, { provider: p.provider, user_id: p.userId, debited, license_id: p.licenseId }),
   promoAdded: (by: Actor, p: PromoRecord) => row(by, 'promo.add', `promo:${p.id}`, { code: p.code, kind: p.kind, value: p.value, max_uses: p.maxUses, expires_at: p.expiresAt }),
@@ -74,7 +77,7 @@ export interface PaymentLedgerRow {
 }
 
 /** The credits a fulfilled payment adds; nothing for a license or a rejected payment. */
-export function purchaseRow(p: PaymentRecord): PaymentLedgerRow | undefined {
+export function purchaseRow(p: PaymentFacts): PaymentLedgerRow | undefined {
   if (p.userId === null || p.credits <= 0 || p.status === 'rejected') return undefined;
   return { userId: p.userId, delta: p.credits, kind: 'purchase', reason: `${p.provider} payment ${p.id}`, paymentId: p.id };
 }

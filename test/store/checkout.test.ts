@@ -195,6 +195,21 @@ for (const { name, make } of ENGINES) {
       assert.equal(await balance(user), 10);
     });
 
+    test('an event already recorded for another order grants this one nothing: no credits, no key, no message, the order stays unpaid', async () => {
+      const user = await newUser();
+      const first = await store.fulfilOrder(event(await open(user)));
+      const other = await open(user, { productId: plan.id, amount: pack.priceRub, listPrice: pack.priceRub, credits: 0 });
+      let asked = 0;
+      const again = await store.fulfilOrder(event(other, { providerPaymentId: first.payment.providerPaymentId, referralBonus: 5, grant: () => (asked++, { license: { keyHash: hashKey('TT-none'), keySuffix: 'none', plan: 'pro', ttlDays: 30, expiresAt: addDays(new Date().toISOString(), 30), sealedKey: 'sealed' }, notify: [{ dedupeKey: `order:${other.id}:x`, kind: 'order.paid', chatId: '1', message: 'no' }] }) }));
+      assert.deepEqual([again.result, again.payment.id, again.payment.orderId], ['replay', first.payment.id, first.order?.id]);
+      assert.ok(asked <= 1, 'asked at most once');
+      const unpaid = (await store.findShopOrder(other.id))!;
+      assert.deepEqual([unpaid.status, unpaid.paymentId, unpaid.licenseId, unpaid.keyPending], [other.status, null, null, false]);
+      assert.equal(await store.findLicenseByHash(hashKey('TT-none')), undefined);
+      assert.equal((await sqlRows(store, `SELECT id FROM outbox WHERE dedupe_key = 'order:${other.id}:x'`)).length, 0);
+      assert.deepEqual(await ledgerKinds(user), [['purchase', 10]]);
+    });
+
     test('a license order issues its key once, sealed, and 20 concurrent reveals show it to exactly one', async () => {
       const user = await newUser();
       const order = await open(user, { productId: plan.id, amount: plan.priceRub, listPrice: plan.priceRub, credits: 0 });

@@ -70,6 +70,19 @@ export interface Prepared {
   text: string;
 }
 
+/**
+ * The values of a statement put together from optional parts: `add` places a value and answers
+ * its placeholder, cast, so each part reads the same wherever it lands.
+ */
+export class Params {
+  readonly values: unknown[] = [];
+
+  add(value: unknown, type: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
+}
+
 /** Runs one statement and returns its rows; connection failures become UnreachableError. */
 export async function q(db: Queryable, statement: string | Prepared, values: unknown[] = []): Promise<Record<string, unknown>[]> {
   return (await run(db, statement, values)).rows;
@@ -91,9 +104,10 @@ async function run(db: Queryable, statement: string | Prepared, values: unknown[
 /**
  * Runs `fn` in a transaction on one pooled client. `opening` may follow BEGIN with statements of
  * its own, sent in the same round trip (simple protocol: no parameters, so only checked integers
- * are inlined); each runs with its own snapshot, and `fn` gets their results.
+ * are inlined, or EXECUTE of statements PREPAREd on the client); each runs with its own snapshot,
+ * and `fn` gets their results. As a function, it is asked for the text with the client in hand.
  */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient, opened: pg.QueryResult[]) => Promise<T>, opening = 'BEGIN'): Promise<T> {
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient, opened: pg.QueryResult[]) => Promise<T>, opening: string | ((client: pg.PoolClient) => Promise<string>) = 'BEGIN'): Promise<T> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -107,7 +121,8 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   client.on('error', onError);
   try {
     // A multi-statement text answers with one result per statement; BEGIN's is the first.
-    const opened = ([] as pg.QueryResult[]).concat(await client.query(opening));
+    const text = typeof opening === 'string' ? opening : await opening(client);
+    const opened = ([] as pg.QueryResult[]).concat(await client.query(text));
     const result = await fn(client, opened.slice(1));
     await client.query('COMMIT');
     return result;

@@ -9,7 +9,7 @@ import { applyTransition, insufficientCredits, toJob, toLedger, toOutbox, toUser
 import { audit, DELIVERY_JOB, refundRow } from '../rules.js';
 import { insertAudit } from './accounts.js';
 import type { Actor, JobRecord, JobStatus, JobTransition, NewJob, OrderInput, OutboxInsert, OutboxRecord, UserRecord, WorkerRecord } from '../types.js';
-import { affected, q, withTransaction, type Prepared, type Queryable } from './db.js';
+import { affected, Params, q, withTransaction, type Prepared, type Queryable } from './db.js';
 
 export const JOBS_CHANNEL = 'ttops_jobs';
 
@@ -59,36 +59,33 @@ async function insertJobs(db: Queryable, jobs: NewJob[], announce = false): Prom
 }
 
 /**
- * Outbox rows, each with the job that delivers it (rules.DELIVERY_JOB), and the NOTIFY that wakes
- * a worker for them: one statement, whatever the number of rows. Duplicates are skipped.
+ * Outbox rows, each with the job that delivers it (rules.DELIVERY_JOB), as two parts of a WITH
+ * (`box`, `delivery`) for a statement that may do more, inserted only `when` it says (a WHERE
+ * clause); duplicates are skipped. The statement announces them by selecting ANNOUNCE_OUTBOX.
  */
-const INSERT_OUTBOX: Prepared = {
-  name: 'ttops_insert_outbox',
-  text: `WITH box AS (
-           INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message)
-           SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[])
-           ON CONFLICT (dedupe_key) DO NOTHING RETURNING id),
-         delivery AS (
-           INSERT INTO jobs (kind, payload, priority, dedupe_key)
-           SELECT $6, json_build_object($7::text, id)::text, $8, $9 || id FROM box
-           ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING)
-         SELECT count(*) AS created, CASE WHEN count(*) > 0 THEN pg_notify('${JOBS_CHANNEL}', '')::text END AS announced FROM box`,
-};
+export function outboxParts(p: Params, items: OutboxInsert[], when = ''): string[] {
+  return [
+    `box AS (
+       INSERT INTO outbox (dedupe_key, job_id, kind, chat_id, message)
+       SELECT * FROM unnest(${p.add(items.map((i) => i.dedupeKey), 'text[]')}, ${p.add(items.map((i) => i.jobId ?? null), 'bigint[]')}, ${p.add(items.map((i) => i.kind), 'text[]')},
+                            ${p.add(items.map((i) => i.chatId), 'text[]')}, ${p.add(items.map((i) => i.message), 'text[]')}) AS item ${when}
+       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id)`,
+    `delivery AS (
+       INSERT INTO jobs (kind, payload, priority, dedupe_key)
+       SELECT ${p.add(DELIVERY_JOB.kind, 'text')}, json_build_object(${p.add(DELIVERY_JOB.payloadKey, 'text')}, id)::text, ${p.add(DELIVERY_JOB.priority, 'int')}, ${p.add(DELIVERY_JOB.dedupePrefix, 'text')} || id FROM box
+       ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING)`,
+  ];
+}
 
-/** Inserts outbox rows with their delivery jobs (see INSERT_OUTBOX); returns how many were new. */
+/** The NOTIFY that wakes a worker for new outbox rows (delivered at commit), as a column of the statement's SELECT. */
+export const ANNOUNCE_OUTBOX = `CASE WHEN EXISTS (SELECT 1 FROM box) THEN pg_notify('${JOBS_CHANNEL}', '')::text END`;
+
+/** Inserts outbox rows with their delivery jobs and the NOTIFY, in one statement; returns how many were new. */
 export async function insertOutbox(db: Queryable, items: OutboxInsert[] = []): Promise<number> {
   if (items.length === 0) return 0;
-  const [row] = await q(db, INSERT_OUTBOX, [
-    items.map((i) => i.dedupeKey),
-    items.map((i) => i.jobId ?? null),
-    items.map((i) => i.kind),
-    items.map((i) => i.chatId),
-    items.map((i) => i.message),
-    DELIVERY_JOB.kind,
-    DELIVERY_JOB.payloadKey,
-    DELIVERY_JOB.priority,
-    DELIVERY_JOB.dedupePrefix,
-  ]);
+  const p = new Params();
+  const text = `WITH ${outboxParts(p, items).join(',\n')} SELECT (SELECT count(*) FROM box) AS created, ${ANNOUNCE_OUTBOX} AS announced`;
+  const [row] = await q(db, { name: 'ttops_insert_outbox', text }, p.values);
   return Number(row.created);
 }
 
