@@ -88,9 +88,10 @@ export interface FulfilInput extends Actor {
   /** Credits each side of a referral gets when this is the invitee's first fulfilled payment (0: no referral bonus). */
   referralBonus: number;
   /**
-   * What this call grants besides the order's credits, asked only when it fulfils the order, with
-   * the order as locked and its product (undefined if it was deleted) — inside the transaction,
-   * so it must not do I/O.
+   * What this call grants besides the order's credits, asked at most once, when it is about to
+   * fulfil the order, with the order as locked and its product (undefined if it was deleted) —
+   * inside the transaction, so it must not do I/O. (On PostgreSQL, an event found recorded for
+   * another order after this was asked rolls everything back: nothing it returned is kept.)
    */
   grant?: (order: ShopOrderRecord, product: ProductRecord | undefined) => FulfilGrant;
 }

@@ -50,8 +50,15 @@ const OPENING_STATEMENTS: [name: string, text: string][] = [
 ];
 // Session-level PREPARE, like the driver's named statements: each pooled connection must be its
 // own PostgreSQL session (a transaction-pooling proxy in between would lose them).
-const PREPARE_OPENING = OPENING_STATEMENTS.map(([name, text]) => `PREPARE ${name}${text.includes('$1') ? '(bigint)' : ''} AS ${text}`).join(';\n');
 const preparedOn = new WeakSet<pg.PoolClient>();
+
+/** PREPAREs on `client` those of OPENING_STATEMENTS it lacks (a PREPARE that failed halfway leaves some behind). */
+async function prepareOpening(client: pg.PoolClient): Promise<void> {
+  const have = new Set((await q(client, "SELECT name FROM pg_prepared_statements WHERE name LIKE 'ttops\\_fulfil\\_%'")).map((r) => String(r.name)));
+  const missing = OPENING_STATEMENTS.filter(([name]) => !have.has(name));
+  if (missing.length > 0) await q(client, missing.map(([name, text]) => `PREPARE ${name}${text.includes('$1') ? '(bigint)' : ''} AS ${text}`).join(';\n'));
+  preparedOn.add(client);
+}
 
 /**
  * BEGIN and OPENING_STATEMENTS in one round trip (the order id is a checked integer, inlined).
@@ -59,10 +66,7 @@ const preparedOn = new WeakSet<pg.PoolClient>();
  * concurrent payment of theirs committed.
  */
 async function opening(client: pg.PoolClient, orderId: number, withReferral: boolean): Promise<string> {
-  if (!preparedOn.has(client)) {
-    await q(client, PREPARE_OPENING);
-    preparedOn.add(client);
-  }
+  if (!preparedOn.has(client)) await prepareOpening(client);
   const id = isRowId(orderId) ? orderId : 0; // 0: no order has it
   const statements = withReferral ? OPENING_STATEMENTS : OPENING_STATEMENTS.slice(0, -1);
   return ['BEGIN', ...statements.map(([name, text]) => `EXECUTE ${name}${text.includes('$1') ? `(${id})` : ''}`)].join(';\n');
