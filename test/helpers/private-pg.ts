@@ -9,10 +9,12 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { appendFileSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 /** Where Debian puts the PostgreSQL 15 binaries (TTOPS_TEST_PG_BIN overrides). */
 export const PG_BIN = process.env.TTOPS_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -37,17 +39,6 @@ export interface PrivatePostgresOptions {
   settings?: Record<string, string>;
 }
 
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const asRoot = process.getuid?.() === 0;
 

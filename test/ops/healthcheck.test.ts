@@ -11,6 +11,7 @@ import { checkHealth, healthExitCode, readyUrl, renderHealth } from '../../src/o
 import { EXIT, InvalidInputError } from '../../src/errors.js';
 import { startServe, stop, ttops } from '../helpers/cli.js';
 import { sqliteEngine } from '../helpers/engines.js';
+import { freePort } from '../helpers/ports.js';
 
 const SECRETS = { JWT_SECRET: 'hc-jwt-secret-5d1c9b7a3e2f8064a1b2c3d4e5f6', ADMIN_API_KEY: 'hc-admin-key-7e3b1a9c5d2f80641f2e3d4c5b6a' };
 
@@ -35,14 +36,6 @@ async function serve(handler: (hits: number) => { status: number; body: string; 
   };
 }
 
-/** A port nobody listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('readyUrl appends /ready once and refuses what is not http(s)', () => {
   assert.equal(readyUrl('http://127.0.0.1:8000'), 'http://127.0.0.1:8000/ready');
