@@ -8,7 +8,7 @@ import { licenseNotFound, licenseRevoked, redeemRefusal, usernameTaken } from '.
 import { SETTINGS_COLUMNS, toAudit, toLicense, toUser } from '../rows.js';
 import { audit, type AuditRow } from '../rules.js';
 import type { Actor, AuditRecord, LicenseRecord, LicenseStatus, NewLicense, RedeemInput, UserRecord, UserSettingsPatch } from '../types.js';
-import { isUniqueViolation, q, rethrow, withTransaction, type Queryable } from './db.js';
+import { isUniqueViolation, q, rethrow, withTransaction, type Prepared, type Queryable } from './db.js';
 
 const USER_COLUMNS =
   'id, username, password_hash, plan, license_expires_at, voice_id, tts_enabled, gift_sounds_enabled, tts_volume, gifts_volume, tiktok_username, telegram_id, credits, token_version, created_at';
@@ -18,13 +18,22 @@ export async function insertAudit(db: Queryable, a: AuditRow): Promise<void> {
   await q(db, 'INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)', [a.actor, a.action, a.subject, a.detail]);
 }
 
+const INSERT_LICENSE: Prepared = {
+  name: 'ttops_insert_license',
+  text: 'INSERT INTO license_keys (key_hash, key_suffix, plan, ttl_days, note, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
+};
+
+/** Inserts one key (its audit row is the caller's: issuing and selling record it differently). */
+export async function insertLicense(db: Queryable, l: NewLicense): Promise<LicenseRecord> {
+  return toLicense((await q(db, INSERT_LICENSE, [l.keyHash, l.keySuffix, l.plan, l.ttlDays, l.note ?? null, l.expiresAt]))[0]);
+}
+
 /** Inserts keys and their audit rows in one transaction. */
 export function issueLicenses(pool: pg.Pool, licenses: NewLicense[], by: Actor): Promise<LicenseRecord[]> {
   return withTransaction(pool, async (tx) => {
     const issued: LicenseRecord[] = [];
     for (const l of licenses) {
-      const [row] = await q(tx, 'INSERT INTO license_keys (key_hash, key_suffix, plan, ttl_days, note, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *', [l.keyHash, l.keySuffix, l.plan, l.ttlDays, l.note ?? null, l.expiresAt]);
-      const license = toLicense(row);
+      const license = await insertLicense(tx, l);
       await insertAudit(tx, audit.licenseIssued(by, license));
       issued.push(license);
     }

@@ -6,10 +6,10 @@
  */
 import type pg from 'pg';
 import { PRODUCT_COLUMNS, REFUNDABLE, paymentNotFound, productCodeTaken, refundRefusal, toPayment, toProduct } from '../billing-rows.js';
-import { isRowId, toLicense } from '../rows.js';
+import { isRowId } from '../rows.js';
 import { audit, paymentRefundRow, purchaseRow, type PaymentLedgerRow } from '../rules.js';
 import type { Actor, NewProduct, PaymentInput, PaymentOutcome, PaymentRecord, PaymentStatus, ProductPatch, ProductRecord, RefundOutcome, SalesStats } from '../types.js';
-import { insertAudit } from './accounts.js';
+import { insertAudit, insertLicense } from './accounts.js';
 import { payReferral } from './fulfil.js';
 import { isUniqueViolation, q, rethrow, withTransaction, type Prepared, type Queryable } from './db.js';
 
@@ -114,9 +114,7 @@ export function recordPayment(pool: pg.Pool, input: PaymentInput): Promise<Payme
       return { payment, created: true, balance: await balanceOf(tx, userId) };
     }
     if (input.license) {
-      const l = input.license;
-      const [row] = await q(tx, 'INSERT INTO license_keys (key_hash, key_suffix, plan, ttl_days, note, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *', [l.keyHash, l.keySuffix, l.plan, l.ttlDays, l.note ?? null, l.expiresAt]);
-      const license = toLicense(row);
+      const license = await insertLicense(tx, input.license);
       await insertAudit(tx, audit.licenseIssued(input, license));
       payment = toPayment((await q(tx, 'UPDATE payments SET license_id = $2 WHERE id = $1 RETURNING *', [payment.id, license.id]))[0]);
     }

@@ -17,10 +17,10 @@ import type pg from 'pg';
 import { toPayment, toProduct } from '../billing-rows.js';
 import { FULFILLED_PAYMENT_STATUSES, sqlList, toShopOrder } from '../checkout-rows.js';
 import { cardPaymentRow, fulfilRejection, normalizeRefCode, orderBuyer, referralRows, type CardPaymentRow } from '../checkout-rules.js';
-import { isRowId, toLicense } from '../rows.js';
+import { isRowId } from '../rows.js';
 import { audit, purchaseRow, type AuditRow, type PaymentFacts, type PaymentLedgerRow } from '../rules.js';
 import type { Actor, FulfilInput, FulfilOutcome, OutboxInsert, PaymentRecord, ShopOrderRecord } from '../types.js';
-import { insertAudit } from './accounts.js';
+import { insertAudit, insertLicense } from './accounts.js';
 import { applyLedger, balanceOf, findPayment } from './billing.js';
 import { findShopOrder } from './checkout.js';
 import { Params, q, withTransaction, type Prepared, type Queryable } from './db.js';
@@ -202,8 +202,7 @@ async function decide(tx: pg.PoolClient, input: FulfilInput, [orderRows, , produ
   const audits: AuditRow[] = [];
   let licenseId: number | null = null;
   if (grant.license) {
-    const l = grant.license;
-    const license = toLicense((await q(tx, ISSUE_LICENSE, [l.keyHash, l.keySuffix, l.plan, l.ttlDays, l.note ?? null, l.expiresAt]))[0]);
+    const license = await insertLicense(tx, grant.license);
     licenseId = license.id;
     audits.push(audit.licenseIssued(input, license));
   }
@@ -239,11 +238,6 @@ async function decide(tx: pg.PoolClient, input: FulfilInput, [orderRows, , produ
     ...(referral ? { referralInviterId: referral.inviterId } : {}),
   };
 }
-
-const ISSUE_LICENSE: Prepared = {
-  name: 'fulfil_issue_license',
-  text: 'INSERT INTO license_keys (key_hash, key_suffix, plan, ttl_days, note, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
-};
 
 /** A late payment of an order whose promo use was given back (expired, failed) takes it again, unless the buyer has used the code since. */
 async function retakePromoUse(tx: Queryable, order: ShopOrderRecord): Promise<void> {
