@@ -4,12 +4,12 @@ import type { Context } from 'grammy';
 import type { Logger } from 'pino';
 import type { StarsStore } from '../billing/stars.js';
 import type { AccountStore, BotStore, LedgerStore, OutboxStore, QueueStore, ReferralStore, StatsStore } from '../store/types.js';
-import type { PreloadedSessions } from './storage.js';
+import type { OpenedUpdate } from './storage.js';
 import type { Lang } from './texts.js';
 import type { Checkout } from '../orders/types.js';
 
-/** What the bot adds to every update's context: the language to answer in, and the update's stored state read up front. */
-export interface BotFlavor extends PreloadedSessions {
+/** What the bot adds to every update's context: the language to answer in, and what was read when the update arrived. */
+export interface BotFlavor extends OpenedUpdate {
   lang: Lang;
 }
 

@@ -18,11 +18,8 @@ import { cardFeature } from './features/card.js';
 import { startFeature } from './features/start.js';
 import { statusFeature } from './features/status.js';
 import { topUpFeature } from './features/top-up.js';
-import { preloadSessions, preloadedConversationStorage } from './storage.js';
+import { openUpdate, preloadedConversationStorage } from './storage.js';
 import { TEXTS } from './texts.js';
-
-/** How long a handled update id is remembered: Telegram gives up redelivering long before. */
-const DEDUPE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** The bot and a way to wait for the updates it is handling now. */
 export interface MadeBot {
@@ -50,13 +47,8 @@ export function makeBot(deps: BotDeps): MadeBot {
   });
   // One update per chat at a time (the runner handles chats concurrently): conversation state is read-modify-write.
   bot.use(sequentialize((ctx: BotContext) => (ctx.chat?.id ?? ctx.from?.id)?.toString()));
-  bot.use(async (ctx, next) => {
-    // A payment is fulfilled once by its charge id whatever the update id; unclaimed, it can be redelivered after a failure.
-    if (ctx.message?.successful_payment || (await deps.store.claimBotUpdate(ctx.update.update_id, DEDUPE_KEEP_MS))) await next();
-    else deps.logger?.debug({ update_id: ctx.update.update_id }, 'duplicate update ignored');
-  });
-  // The language and the conversation state in one statement, which the next two read from.
-  bot.use(preloadSessions(deps.store));
+  // The claim, the language, the conversation state and the sender's account in one statement, which the rest reads from.
+  bot.use(openUpdate(deps.store, deps.logger));
   bot.use(languageMiddleware(deps));
   bot.use(conversations({ storage: preloadedConversationStorage(deps.store) }));
 

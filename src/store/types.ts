@@ -404,16 +404,39 @@ export interface TriggerStore {
 export interface BotStore {
   /** The value stored under `key` (conversation state, a chosen language); undefined when none. */
   readBotSession(key: string): Promise<string | undefined>;
-  /** Several keys in one statement (one round trip per update for the bot's language and conversation); absent keys are left out. */
-  readBotSessions(keys: readonly string[]): Promise<Map<string, string>>;
   writeBotSession(key: string, value: string): Promise<void>;
   deleteBotSession(key: string): Promise<void>;
   /**
-   * Records that an update is being handled; false when it was recorded before (Telegram
-   * delivered it again), so handlers with side effects run once. Rows older than
-   * `keepMs` are dropped on the way.
+   * What the bot needs before it handles an update, in one statement on PostgreSQL (each
+   * statement is a loopback round trip, and they were most of the bot's CPU): the update's
+   * claim, its `bot_sessions` values and its sender's account.
    */
-  claimBotUpdate(updateId: number, keepMs: number): Promise<boolean>;
+  openBotUpdate(request: BotUpdateRequest): Promise<OpenedBotUpdate>;
+}
+
+/** What `openBotUpdate` is asked for. */
+export interface BotUpdateRequest {
+  updateId: number;
+  /**
+   * Record that this update is being handled, so a copy Telegram delivers again is told
+   * apart (handlers with side effects run once). Claims older than `keepMs` are dropped on the way.
+   */
+  claim: boolean;
+  keepMs: number;
+  /** The `bot_sessions` keys to read (conversation state, chosen language). */
+  sessionKeys: readonly string[];
+  /** The sender, whose account is read as it is now. */
+  telegramId?: number;
+}
+
+/** What `openBotUpdate` found. */
+export interface OpenedBotUpdate {
+  /** False when the update was claimed before (a redelivery); true when it was not asked to claim. */
+  fresh: boolean;
+  /** The values of the keys asked for; absent keys are left out. */
+  sessions: Map<string, string>;
+  /** Undefined when the sender has no account yet (or none was asked for). */
+  account?: UserRecord;
 }
 
 /**

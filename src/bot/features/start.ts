@@ -14,10 +14,12 @@ const REFERRAL_START = /^ref_([0-9A-Za-z]{4,16})$/;
 /** Greets with the balance and the main menu. */
 export function startFeature(deps: Pick<BotDeps, 'store' | 'referralBonus'>): Composer<BotContext> {
   const feature = new Composer<BotContext>();
-  const credits = async (ctx: BotContext) => (ctx.from ? (await deps.store.ensureTelegramUser(ctx.from.id)).credits : 0);
+  // The sender's account as read when the update arrived, or made now on first contact.
+  const account = async (ctx: BotContext, from: { id: number }) => ctx.account ?? (await deps.store.ensureTelegramUser(from.id));
+  const credits = async (ctx: BotContext) => (ctx.from ? (await account(ctx, ctx.from)).credits : 0);
   feature.command('start', async (ctx) => {
     const referral = REFERRAL_START.exec(ctx.match);
-    if (referral && ctx.from && deps.referralBonus) await deps.store.attachReferral((await deps.store.ensureTelegramUser(ctx.from.id)).id, referral[1]);
+    if (referral && ctx.from && deps.referralBonus) await deps.store.attachReferral((await account(ctx, ctx.from)).id, referral[1]);
     await ctx.reply(TEXTS[ctx.lang].welcome(await credits(ctx)), { reply_markup: mainMenu(ctx.lang) });
   });
   feature.command('help', (ctx) => ctx.reply(TEXTS[ctx.lang].help, { reply_markup: mainMenu(ctx.lang) }));

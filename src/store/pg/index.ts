@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import type { Actor, FulfilInput, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewPromo, NewShopOrder, NewSound, OrderInput, OrderStatus, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, BotUpdateRequest, FulfilInput, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewPromo, NewShopOrder, NewSound, OrderInput, OrderStatus, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
@@ -46,7 +46,7 @@ export class PgStore implements Store {
   }
 
   /**
-   * Connections whose commits do not wait for the WAL flush, for the bot's update claims only.
+   * Connections whose commits do not wait for the WAL flush, for the statement that claims each bot update.
    * A claim lost in a PostgreSQL crash is harmless: WAL is flushed in order, so any later
    * synchronous commit — including whatever a handler of that update wrote — makes the claim
    * durable first; if nothing lasting followed, a redelivered update is simply handled. It
@@ -362,10 +362,6 @@ export class PgStore implements Store {
     return bot.readBotSession(this.pool, key);
   }
 
-  async readBotSessions(keys: readonly string[]) {
-    return keys.length ? bot.readBotSessions(this.pool, keys) : new Map<string, string>();
-  }
-
   async writeBotSession(key: string, value: string) {
     await bot.writeBotSession(this.pool, key, value);
   }
@@ -374,9 +370,9 @@ export class PgStore implements Store {
     await bot.deleteBotSession(this.pool, key);
   }
 
-  async claimBotUpdate(updateId: number, keepMs: number) {
+  async openBotUpdate(request: BotUpdateRequest) {
     this.claimsPool ??= makePool(this.databaseUrl, 4, { asyncCommit: true });
-    return bot.claimBotUpdate(this.claimsPool, updateId, keepMs);
+    return bot.openBotUpdate(this.claimsPool, request);
   }
 
   async licensesEndingBetween(from: string, until: string) {

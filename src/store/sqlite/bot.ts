@@ -1,15 +1,11 @@
 /** SQLite SQL for the bot's state: conversation state by key and handled update ids. */
+import type { BotUpdateRequest, OpenedBotUpdate } from '../types.js';
 import type { SqliteDb } from './db.js';
+import { findUserByTelegramId } from './jobs.js';
 
 export function readBotSession(db: SqliteDb, key: string): string | undefined {
   const row = db.prepare('SELECT value FROM bot_sessions WHERE key = ?').get(key) as { value: string } | undefined;
   return row?.value;
-}
-
-export function readBotSessions(db: SqliteDb, keys: readonly string[]): Map<string, string> {
-  // One cached statement per key count (the bot asks for one or two keys).
-  const rows = db.prepare(`SELECT key, value FROM bot_sessions WHERE key IN (${keys.map(() => '?').join(', ')})`).all(...keys) as { key: string; value: string }[];
-  return new Map(rows.map((row) => [row.key, row.value]));
 }
 
 export function writeBotSession(db: SqliteDb, key: string, value: string): void {
@@ -23,7 +19,21 @@ export function deleteBotSession(db: SqliteDb, key: string): void {
   db.prepare('DELETE FROM bot_sessions WHERE key = ?').run(key);
 }
 
-export function claimBotUpdate(db: SqliteDb, updateId: number, keepMs: number): boolean {
+export function openBotUpdate(db: SqliteDb, r: BotUpdateRequest): OpenedBotUpdate {
+  return {
+    fresh: !r.claim || claimBotUpdate(db, r.updateId, r.keepMs),
+    sessions: r.sessionKeys.length ? readBotSessions(db, r.sessionKeys) : new Map(),
+    account: r.telegramId === undefined ? undefined : findUserByTelegramId(db, r.telegramId),
+  };
+}
+
+function readBotSessions(db: SqliteDb, keys: readonly string[]): Map<string, string> {
+  // One cached statement per key count (the bot asks for one or two keys).
+  const rows = db.prepare(`SELECT key, value FROM bot_sessions WHERE key IN (${keys.map(() => '?').join(', ')})`).all(...keys) as { key: string; value: string }[];
+  return new Map(rows.map((row) => [row.key, row.value]));
+}
+
+function claimBotUpdate(db: SqliteDb, updateId: number, keepMs: number): boolean {
   const cutoff = new Date(Date.now() - keepMs).toISOString();
   return db.transaction(() => {
     db.prepare('DELETE FROM bot_updates WHERE seen_at < ?').run(cutoff);

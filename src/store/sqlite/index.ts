@@ -3,7 +3,7 @@
  * synchronous and fast; the Store interface is async so both adapters look the same.
  */
 import { NotFoundError } from '../../errors.js';
-import type { Actor, FulfilInput, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewPromo, NewShopOrder, NewSound, OrderInput, OrderStatus, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, BotUpdateRequest, FulfilInput, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewPromo, NewShopOrder, NewSound, OrderInput, OrderStatus, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';
@@ -349,10 +349,6 @@ export class SqliteStore implements Store {
     return bot.readBotSession(this.db, key);
   }
 
-  async readBotSessions(keys: readonly string[]) {
-    return keys.length ? bot.readBotSessions(this.db, keys) : new Map<string, string>();
-  }
-
   async writeBotSession(key: string, value: string) {
     bot.writeBotSession(this.db, key, value);
   }
@@ -361,8 +357,8 @@ export class SqliteStore implements Store {
     bot.deleteBotSession(this.db, key);
   }
 
-  async claimBotUpdate(updateId: number, keepMs: number) {
-    return bot.claimBotUpdate(this.db, updateId, keepMs);
+  async openBotUpdate(request: BotUpdateRequest) {
+    return bot.openBotUpdate(this.db, request);
   }
 
   async licensesEndingBetween(from: string, until: string) {
