@@ -11,6 +11,7 @@ import type { Config } from '../config/load.js';
 import type { ResolvedSecrets } from '../config/secrets.js';
 import { EXIT, TtopsError } from '../errors.js';
 import { redactUrlQuery } from '../log.js';
+import { lazyRequestLogger } from './request-logger.js';
 import type { Store } from '../store/types.js';
 import { installErrorHandlers } from './errors.js';
 import { defaultCertFile } from '../ops/status/probes.js';
@@ -82,7 +83,7 @@ export interface AppContext {
 /** Builds the app; the caller owns `listen` and `close`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger, childLoggerFactory: lazyRequestLogger } : { logger: false }),
     // Our onResponse hook logs requests at debug level; Fastify's own info lines are off.
     logController: new LogController({ disableRequestLogging: true }),
     // Trust exactly one hop, and only from loopback: the nginx in front of us. The address it

@@ -64,5 +64,8 @@ test('at debug level, no query value, header or body credential reaches the log 
   for (const path of ['/health', '/v2/jobs', '/v2/nothing', '/v2/license/issue', '/v2/auth/login']) assert.ok(text.includes(`"url":"${path}?`), `${path} logged:\n${text}`);
   assert.match(text, /"url":"\/health\?password=\[redacted\]&jwt=\[redacted\]&token=\[redacted\]&Api_Key=\[redacted\]&limit=5"/);
   for (const secret of SECRETS) assert.ok(!text.includes(secret), `${secret} appears in:\n${text}`);
+  const completed = lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request completed');
+  assert.ok(completed.length >= requests.length - 1, text);
+  assert.equal(new Set(completed.map((line) => line.reqId)).size, completed.length, 'each line carries its own request id');
   assert.ok(!/password=(?!\[redacted\])/.test(text) && !/jwt=(?!\[redacted\])/.test(text) && !/token=(?!\[redacted\])/.test(text), text);
 });
