@@ -277,7 +277,7 @@ async function measure(ctx, provider, who = 'ttops') {
   const open = [];
   for (let i = 0; i < N.repeat; i++) closed.push(await phase('closed', ctx, target));
   for (let i = 0; i < N.repeat; i++) open.push(await phase('open', ctx, target));
-  const replay = await phase('replay', ctx, target);
+  const replay = N.replays > 0 ? await phase('replay', ctx, target) : undefined;
   return {
     name: target.name,
     engine: ctx.engine,
@@ -286,7 +286,7 @@ async function measure(ctx, provider, who = 'ttops') {
     open: pick(open, (r) => r.p99_ms),
     replay,
     ...(N.repeat > 1 ? { runs: { closed, open } } : {}),
-    all_ok: [...closed, ...open, replay].every((r) => r.all_ok),
+    all_ok: [...closed, ...open, ...(replay ? [replay] : [])].every((r) => r.all_ok),
   };
 }
 
@@ -441,10 +441,13 @@ function printHuman(r) {
   console.log(table(r.results.map(({ name, closed: x }) => ({ name, 'fulfilled/s': x.per_s, 'p50 ms': x.p50_ms, 'p99 ms': x.p99_ms, 'max ms': x.max_ms, wrong: bad(x), 'CPU µs/notice server/pg[/fake]': us(x), 'CPU % server/pg/fake/loadgen/other': cpu(x), 'RSS MiB (peak)': rss(x) })), ['name', 'fulfilled/s', 'p50 ms', 'p99 ms', 'max ms', 'wrong', 'CPU µs/notice server/pg[/fake]', 'CPU % server/pg/fake/loadgen/other', 'RSS MiB (peak)']));
   console.log(`\n(b) open loop, ${s.rate} notifications/s for ${s.rate_duration_s} s (latency from the scheduled send time)`);
   console.log(table(r.results.map(({ name, open: x }) => ({ name, notices: x.notices, 'p50/p99/max ms': `${x.p50_ms}/${x.p99_ms}/${x.max_ms}`, 'send lag p99 ms': x.send_lag_ms?.p99, wrong: bad(x), 'CPU µs/notice server/pg[/fake]': us(x), 'CPU % server/pg/fake/loadgen/other': cpu(x), 'RSS MiB (peak)': rss(x) })), ['name', 'notices', 'p50/p99/max ms', 'send lag p99 ms', 'wrong', 'CPU µs/notice server/pg[/fake]', 'CPU % server/pg/fake/loadgen/other', 'RSS MiB (peak)']));
-  console.log(`\n(c) replays: up to ${s.replays} of the notifications above sent again, ${s.connections} connections`);
-  console.log(table(r.results.map(({ name, replay: x }) => ({ name, replays: x.notices, 'acked/s': x.per_s, 'p50 ms': x.p50_ms, 'p99 ms': x.p99_ms, wrong: bad(x), 'granted again': Object.keys(x.granted_again ?? {}).length ? JSON.stringify(x.granted_again) : 'nothing', 'CPU µs/notice server/pg[/fake]': us(x) })), ['name', 'replays', 'acked/s', 'p50 ms', 'p99 ms', 'wrong', 'granted again', 'CPU µs/notice server/pg[/fake]']));
+  if (!s.replays) console.log('\n(c) replays: none asked for (--replays 0)');
+  else {
+    console.log(`\n(c) replays: up to ${s.replays} of the notifications above sent again, ${s.connections} connections`);
+    console.log(table(r.results.map(({ name, replay: x }) => ({ name, replays: x.notices, 'acked/s': x.per_s, 'p50 ms': x.p50_ms, 'p99 ms': x.p99_ms, wrong: bad(x), 'granted again': Object.keys(x.granted_again ?? {}).length ? JSON.stringify(x.granted_again) : 'nothing', 'CPU µs/notice server/pg[/fake]': us(x) })), ['name', 'replays', 'acked/s', 'p50 ms', 'p99 ms', 'wrong', 'granted again', 'CPU µs/notice server/pg[/fake]']));
+  }
   console.log('(CPU % is of one core; pg = our database\'s backends; wrong = not 200 with the expected acknowledgement)');
-  for (const x of r.results) for (const [phase, run] of Object.entries({ closed: x.closed, open: x.open, replay: x.replay })) if (run.wrong_examples) console.log(`WRONG ANSWERS ${x.name} ${phase}: ${JSON.stringify(run.wrong_examples)}`);
+  for (const x of r.results) for (const [phase, run] of Object.entries({ closed: x.closed, open: x.open, replay: x.replay })) if (run?.wrong_examples) console.log(`WRONG ANSWERS ${x.name} ${phase}: ${JSON.stringify(run.wrong_examples)}`);
   for (const i of r.invariants) {
     const broken = Object.entries(i.violations).filter(([, n]) => n !== 0);
     console.log(`\ninvariants (${i.engine}): ${JSON.stringify(i.totals)} — ${i.hold ? `all ${Object.keys(i.violations).length} hold` : `BROKEN: ${broken.map(([k, n]) => `${k}=${n}`).join(', ')}`}`);
