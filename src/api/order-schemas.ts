@@ -66,7 +66,7 @@ export const orderViewSchema = {
         credits: { type: 'integer', description: 'credits granted' },
         license_key: { type: 'string', description: 'the key itself: only in the one answer that reveals it' },
         license_expires_at: dateTime,
-        license_delivery: { type: 'string', enum: ['shown_now', 'shown_before', 'sent_to_telegram'] },
+        license_delivery: { type: 'string', enum: ['ready', 'shown_now', 'shown_before', 'sent_to_telegram'] },
       },
     },
   },

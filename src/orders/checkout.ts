@@ -162,12 +162,12 @@ export class CheckoutService implements Checkout {
     return checkPromo(await this.deps.store.findPromoByCode(normal), this.now());
   }
 
-  async orderByLink(id: number, exp: number, sig: string): Promise<OrderView> {
+  async orderByLink(id: number, exp: number, sig: string, options: { reveal?: boolean } = {}): Promise<OrderView> {
     this.deps.links.check(id, exp, sig);
     const order = await this.deps.store.findShopOrder(id);
     if (!order) throw new NotFoundError('order_not_found', `order ${id} does not exist`);
     // A Telegram buyer got the key by bot message; everyone else sees it here, once.
-    const sealed = order.keyPending && order.telegramId === null ? await this.deps.store.revealOrderKey(id) : undefined;
+    const sealed = order.keyPending && order.telegramId === null && options.reveal !== false ? await this.deps.store.revealOrderKey(id) : undefined;
     return this.view(order, await this.promoCodes(), sealed === undefined ? undefined : this.deps.seal.open(sealed));
   }
 
@@ -220,10 +220,16 @@ export class CheckoutService implements Checkout {
       delivered: paid
         ? {
             credits: order.credits,
-            ...(license ? { license_expires_at: license.expiresAt, license_delivery: order.telegramId !== null ? 'sent_to_telegram' : revealedKey !== undefined ? 'shown_now' : 'shown_before' } : {}),
+            ...(license ? { license_expires_at: license.expiresAt, license_delivery: licenseDelivery(order, revealedKey) } : {}),
             ...(revealedKey !== undefined ? { license_key: revealedKey } : {}),
           }
         : null,
     };
   }
+}
+
+function licenseDelivery(order: ShopOrderRecord, revealedKey: string | undefined): NonNullable<OrderView['delivered']>['license_delivery'] {
+  if (order.telegramId !== null) return 'sent_to_telegram';
+  if (revealedKey !== undefined) return 'shown_now';
+  return order.keyPending ? 'ready' : 'shown_before';
 }

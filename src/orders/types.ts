@@ -66,8 +66,11 @@ export interface OrderView {
     /** The key itself: only in the one answer that reveals it. */
     license_key?: string;
     license_expires_at?: string;
-    /** `shown_now`, `shown_before`, `sent_to_telegram`, or absent for credits. */
-    license_delivery?: 'shown_now' | 'shown_before' | 'sent_to_telegram';
+    /**
+     * `ready` (issued, not shown yet: the order's page shows it once, when the buyer asks),
+     * `shown_now`, `shown_before`, `sent_to_telegram`, or absent for credits.
+     */
+    license_delivery?: 'ready' | 'shown_now' | 'shown_before' | 'sent_to_telegram';
   };
 }
 
@@ -94,8 +97,12 @@ export interface Checkout {
    * idempotency_key_reused. With `idempotencyKey` a retry of the same purchase answers the same order.
    */
   createOrder(input: CreateOrderInput, buyer: Buyer, options?: { idempotencyKey?: string }): Promise<CreatedOrder>;
-  /** The order behind a signed link; reveals an issued license key exactly once. Throws `link_invalid` / `link_expired` / `order_not_found`. */
-  orderByLink(id: number, exp: number, sig: string): Promise<OrderView>;
+  /**
+   * The order behind a signed link; reveals an issued license key exactly once, unless
+   * `reveal` is false (a page view, which a link preview may make: the key waits for a click).
+   * Throws `link_invalid` / `link_expired` / `order_not_found`.
+   */
+  orderByLink(id: number, exp: number, sig: string, options?: { reveal?: boolean }): Promise<OrderView>;
   /** The order for its owner (Bearer); never reveals a key. Throws `order_not_found` (also for another user's order). */
   orderForOwner(id: number, userId: number): Promise<OrderView>;
   /** The signed status link of an order. */

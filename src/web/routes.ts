@@ -175,42 +175,67 @@ export const webRoutes: FastifyPluginAsync<{ ctx: ShopContext }> = async (app, {
 
   // ---- the return page ----
 
-  app.get<{ Params: { id: number }; Querystring: { exp?: number; sig?: string; lang?: string } }>(
+  type OrderLink = { Params: { id: number }; Querystring: { exp?: number; sig?: string; lang?: string } };
+  const orderLinkQuery = { type: 'object', properties: { exp: { type: 'integer', description: 'link expiry (signed)' }, sig: { type: 'string', maxLength: 512, description: 'link signature' }, ...langQuery } };
+
+  /** The order behind the request's signed link, as the page or as JSON. */
+  const orderPage = async (request: FastifyRequest<OrderLink>, reply: FastifyReply, reveal: boolean) => {
+    const { id } = request.params;
+    const { exp, sig } = request.query;
+    if (!isRowId(id)) throw new NotFoundError('order_not_found', `no order ${id}`);
+    if (exp === undefined || sig === undefined || !Number.isSafeInteger(exp)) throw new ForbiddenError('link_invalid', 'this order link is incomplete — open the whole link');
+    const json = prefersJson(request.headers.accept);
+    // JSON is a client's deliberate call and gets the key at once; a page view waits for the buyer's click.
+    const order = await checkout.orderByLink(id, exp, sig, { reveal: reveal || json });
+    if (json) return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').type('application/json; charset=utf-8').send(order);
+    rememberLang(request, reply);
+    const lang = langOf(request);
+    const selfHref = `/orders/${id}?exp=${exp}&sig=${encodeURIComponent(sig)}${request.query.lang ? `&lang=${lang}` : ''}`;
+    return page(reply, 200, lang, textsFor(lang).orderTitle(order.order_id), selfHref, renderOrder(lang, order, selfHref), {
+      refreshSeconds: isWaiting(order) ? WAITING_REFRESH_SECONDS : undefined,
+    });
+  };
+  const orderResponse = {
+    200: {
+      description: 'the order',
+      content: { 'application/json': { schema: orderViewSchema }, 'text/html': { schema: { type: 'string' } } },
+    },
+    ...errorResponses,
+  };
+
+  app.get<OrderLink>(
     '/orders/:id',
     {
-      // A HEAD (link checkers, previews) must not spend the one-time key reveal.
+      // A HEAD (link checkers, previews) must not even look.
       exposeHeadRoute: false,
       schema: {
         summary: 'An order behind its signed status link',
         tags: ['web'],
         description:
-          'The `status_url` of an order. With `Accept: application/json` the order as JSON, otherwise the return page. ' +
-          'The first answer after a license is issued carries the key; later ones say it was shown. A bad link is 403 `link_invalid`, an old one 410 `link_expired`.',
+          'The `status_url` of an order. With `Accept: application/json` the order as JSON, and the first such answer after a license is issued carries the key. ' +
+          'Otherwise the return page, which never shows the key by itself (a link preview or scanner may fetch it first): it offers a button that POSTs to the same link. ' +
+          'A bad link is 403 `link_invalid`, an old one 410 `link_expired`.',
         params: idParams,
-        querystring: { type: 'object', properties: { exp: { type: 'integer', description: 'link expiry (signed)' }, sig: { type: 'string', maxLength: 512, description: 'link signature' }, ...langQuery } },
-        response: {
-          200: {
-            description: 'the order',
-            content: { 'application/json': { schema: orderViewSchema }, 'text/html': { schema: { type: 'string' } } },
-          },
-          ...errorResponses,
-        },
+        querystring: orderLinkQuery,
+        response: orderResponse,
       },
     },
-    async (request, reply) => {
-      const { id } = request.params;
-      const { exp, sig } = request.query;
-      if (!isRowId(id)) throw new NotFoundError('order_not_found', `no order ${id}`);
-      if (exp === undefined || sig === undefined || !Number.isSafeInteger(exp)) throw new ForbiddenError('link_invalid', 'this order link is incomplete — open the whole link');
-      const order = await checkout.orderByLink(id, exp, sig);
-      if (prefersJson(request.headers.accept)) return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').type('application/json; charset=utf-8').send(order);
-      rememberLang(request, reply);
-      const lang = langOf(request);
-      const selfHref = `/orders/${id}?exp=${exp}&sig=${encodeURIComponent(sig)}${request.query.lang ? `&lang=${lang}` : ''}`;
-      return page(reply, 200, lang, textsFor(lang).orderTitle(order.order_id), selfHref, renderOrder(lang, order, selfHref), {
-        refreshSeconds: isWaiting(order) ? WAITING_REFRESH_SECONDS : undefined,
-      });
+    (request, reply) => orderPage(request, reply, false),
+  );
+
+  app.post<OrderLink>(
+    '/orders/:id',
+    {
+      schema: {
+        summary: 'Show the license key of an order, once',
+        tags: ['web'],
+        description: 'The return page’s «show the key» button: the same signed link, POSTed. The first answer after the license is issued carries the key; later ones say it was shown.',
+        params: idParams,
+        querystring: orderLinkQuery,
+        response: orderResponse,
+      },
     },
+    (request, reply) => orderPage(request, reply, true),
   );
 
   // ---- the cabinet ----

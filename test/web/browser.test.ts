@@ -58,7 +58,7 @@ for (const { name, make } of ENGINES) {
     for (const javaScriptEnabled of [true, false]) {
       const js = javaScriptEnabled ? 'JavaScript on' : 'JavaScript off';
 
-      test(`/buy → provider page → return page shows the key once, a reload does not (${js})`, async () => {
+      test(`/buy → provider page → return page shows the key once, on a click; a reload does not (${js})`, async () => {
         const context = await browser.newContext({ javaScriptEnabled, locale: 'ru-RU' });
         try {
           const { page, console } = await openPage(context);
@@ -78,12 +78,14 @@ for (const { name, make } of ENGINES) {
           await Promise.all([page.waitForURL(`${shop.base}/orders/${orderId}?*`), page.locator('#pay').click()]);
           const key = checkout.issuedKeys.get(orderId)!;
           assert.match(key, /^TTB-/);
+          assert.ok(!(await page.content()).includes(key), 'the page shows no key before the click');
+          await Promise.all([page.waitForURL(`${shop.base}/orders/${orderId}?*`), page.locator('#show-key').click()]);
           assert.equal(await page.locator('#license-key').innerText(), key);
           assert.match(await page.locator('.warning').innerText(), /ключ показывается только один раз/);
           assert.match(await page.locator('#order-status').innerText(), /Оплачен/);
           assert.match(await page.locator('main').innerText(), /261\.00 ₽/);
 
-          await page.reload();
+          await page.goto(page.url());
           assert.equal(await page.locator('#license-key').count(), 0);
           assert.ok(!(await page.content()).includes(key), 'the key is gone from the page');
           assert.match(await page.locator('main').innerText(), /Ключ уже был показан/);
@@ -106,8 +108,9 @@ for (const { name, make } of ENGINES) {
           assert.match(await page.locator('#order-status').innerText(), /Ожидает оплаты/);
           assert.equal(await page.locator('meta[http-equiv=refresh]').count(), 1);
           await checkout.markPaid(made.order_id);
-          // The meta refresh (every few seconds) brings the key without any click or script.
-          await page.locator('#license-key').waitFor({ timeout: 20_000 });
+          // The meta refresh (every few seconds) brings the «show the key» button without any script.
+          await page.locator('#show-key').waitFor({ timeout: 20_000 });
+          await page.locator('#show-key').click();
           assert.equal(await page.locator('#license-key').innerText(), checkout.issuedKeys.get(made.order_id));
         } finally {
           await context.close();

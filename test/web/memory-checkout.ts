@@ -133,7 +133,7 @@ export class MemoryCheckout implements Checkout {
     return { order_id: id, amount: rub(amount), pay_url: `${this.options.payBase()}/pay/${id}`, status_url: this.statusUrl(id) };
   }
 
-  async orderByLink(id: number, exp: number, sig: string): Promise<OrderView> {
+  async orderByLink(id: number, exp: number, sig: string, options: { reveal?: boolean } = {}): Promise<OrderView> {
     const expected = this.sign(id, exp);
     const given = Buffer.from(sig);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ForbiddenError('link_invalid', 'this order link is not valid — open the whole link');
@@ -142,7 +142,9 @@ export class MemoryCheckout implements Checkout {
     if (!order) throw new NotFoundError('order_not_found', `no order ${id}`);
     const view = this.view(order);
     if (order.status === 'paid' && order.product.kind === 'license') {
-      if (order.sealedKey) {
+      if (order.sealedKey && options.reveal === false) {
+        view.delivered!.license_delivery = 'ready';
+      } else if (order.sealedKey) {
         view.delivered!.license_key = order.sealedKey;
         view.delivered!.license_delivery = 'shown_now';
         order.sealedKey = null;

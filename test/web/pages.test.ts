@@ -125,7 +125,7 @@ for (const { name, make } of ENGINES) {
       assert.deepEqual(t.checkout.calls.at(-1)!.buyer, { userId: alice.userId });
     });
 
-    test('the return page: waiting with a refresh, then the key once, then "shown before"; bad links are 403/410 pages', async () => {
+    test('the return page: waiting with a refresh, then a button that shows the key once, then "shown before"; bad links are 403/410 pages', async () => {
       const made = await t.checkout.createOrder({ product_id: 1, provider: 'robokassa' }, {});
       const url = new URL(made.status_url);
       const path = url.pathname + url.search;
@@ -137,14 +137,25 @@ for (const { name, make } of ENGINES) {
       assert.ok(waiting.body.includes(`href="${path.replace(/&/g, '&amp;')}"`), 'a refresh link to itself');
       await t.checkout.markPaid(made.order_id);
       const key = t.checkout.pendingKey(made.order_id)!;
-      const paid = await t.app.inject({ method: 'GET', url: path });
-      assert.doesNotMatch(paid.body, /http-equiv="refresh"/);
-      assert.match(paid.body, /Оплачен/);
-      assert.ok(paid.body.includes(`<code class="key" id="license-key">${key}</code>`), paid.body);
-      assert.match(paid.body, /Сохраните его сейчас: ключ показывается только один раз\./);
-      const again = await t.app.inject({ method: 'GET', url: path });
-      assert.ok(!again.body.includes(key), 'the key is not shown twice');
-      assert.match(again.body, /Ключ уже был показан/);
+      // A link preview, a mail scanner or a tab opened twice: views do not spend the key.
+      for (let view = 0; view < 2; view++) {
+        const paid = await t.app.inject({ method: 'GET', url: path, headers: { 'user-agent': 'TelegramBot (like TwitterBot)' } });
+        assert.doesNotMatch(paid.body, /http-equiv="refresh"/);
+        assert.match(paid.body, /Оплачен/);
+        assert.ok(!paid.body.includes(key), 'the page view shows no key');
+        assert.ok(paid.body.includes(`<form method="post" action="${path.replace(/&/g, '&amp;')}" class="delivered">`), paid.body);
+        assert.match(paid.body, /<button type="submit" id="show-key">Показать ключ<\/button>/);
+      }
+      const shown = await t.app.inject({ method: 'POST', url: path, headers: FORM, payload: '' });
+      assert.equal(shown.statusCode, 200, shown.body);
+      assertPageHeaders(shown);
+      assert.ok(shown.body.includes(`<code class="key" id="license-key">${key}</code>`), shown.body);
+      assert.match(shown.body, /Сохраните его сейчас: ключ показывается только один раз\./);
+      for (const method of ['POST', 'GET'] as const) {
+        const again = await t.app.inject({ method, url: path, ...(method === 'POST' ? { headers: FORM, payload: '' } : {}) });
+        assert.ok(!again.body.includes(key), `the key is not shown twice (${method})`);
+        assert.match(again.body, /Ключ уже был показан/);
+      }
 
       const bad = await t.app.inject({ method: 'GET', url: path.replace(/sig=(.)/, (_, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`) });
       assert.equal(bad.statusCode, 403);

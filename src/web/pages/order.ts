@@ -1,7 +1,8 @@
 /**
  * The return page behind an order's signed link: the state in words, a meta refresh while
- * the payment is still open, and once paid what was delivered — the license key in a box
- * that selects itself on click, with the warning that it is shown once.
+ * the payment is still open, and once paid what was delivered. The license key is shown
+ * once, and only after the buyer presses «Показать ключ» (a POST to the same link): a link
+ * preview or a mail scanner that fetches the page first must not spend it.
  */
 import type { OrderView } from '../../orders/types.js';
 import { html, type Html } from '../html.js';
@@ -16,8 +17,8 @@ export function isWaiting(order: OrderView): boolean {
   return order.status === 'created' || order.status === 'pending';
 }
 
-/** What the paid order delivered. */
-function renderDelivered(lang: Lang, order: OrderView): Html {
+/** What the paid order delivered; `selfHref` is the page's own link, where «show the key» posts. */
+function renderDelivered(lang: Lang, order: OrderView, selfHref: string): Html {
   const t = textsFor(lang);
   const d = order.delivered;
   if (!d) return html``;
@@ -28,6 +29,11 @@ function renderDelivered(lang: Lang, order: OrderView): Html {
 <p class="warning" role="alert">${t.keyWarning}</p>
 <code class="key" id="license-key">${d.license_key}</code>
 </section>`);
+  } else if (d.license_delivery === 'ready') {
+    parts.push(html`<form method="post" action="${selfHref}" class="delivered">
+<p class="notice">${t.keyReady}</p>
+<button type="submit" id="show-key">${t.showKey}</button>
+</form>`);
   } else if (d.license_delivery === 'shown_before') {
     parts.push(html`<p class="notice">${t.keyShownBefore}</p>`);
   } else if (d.license_delivery === 'sent_to_telegram') {
@@ -46,7 +52,7 @@ export function renderOrder(lang: Lang, order: OrderView, selfHref: string): Htm
 <p class="status status-${order.status}"><strong id="order-status" data-status="${order.status}">${t.status[order.status]}</strong></p>
 ${waiting ? html`<p>${t.waitingHint} <a href="${selfHref}">${t.refreshNow}</a></p>` : ''}
 ${order.test ? html`<p class="notice">${t.testMode}</p>` : ''}
-${order.status === 'paid' ? renderDelivered(lang, order) : ''}
+${order.status === 'paid' ? renderDelivered(lang, order, selfHref) : ''}
 ${order.status === 'failed' || order.status === 'expired' ? html`<p><a href="/buy">${t.payAgain}</a></p>` : ''}
 <dl>
 <dt>${t.product}</dt><dd>${order.product.title}</dd>
