@@ -4,7 +4,7 @@
  * never outlive the license.
  */
 import { hashPassword, needsRehash, verifyPassword } from '../auth/password.js';
-import type { TokenIssuer } from '../auth/jwt.js';
+import type { TokenClaims, TokenIssuer } from '../auth/jwt.js';
 import { AuthError, ForbiddenError, InvalidInputError } from '../errors.js';
 import { hashKey, normalizeKey } from '../licenses/key.js';
 import { redeemRefusal } from '../store/license-errors.js';
@@ -80,6 +80,36 @@ export class AccountService {
 
   /** Checks a username and password and returns a fresh token. */
   async login(input: { username: string; password: string }): Promise<AuthResult> {
+    return this.tokenFor(await this.checkPassword(input));
+  }
+
+  /** Checks a username and password like `login`, licensed or not, and returns a web cabinet session token. */
+  async cabinetLogin(input: { username: string; password: string }): Promise<string> {
+    const user = await this.checkPassword(input);
+    return (await this.tokens.issueCabinet(user.id, user.tokenVersion)).token;
+  }
+
+  /** The user behind a bearer token; throws AuthError/ForbiddenError with a stable code. */
+  async authenticate(token: string): Promise<UserRecord> {
+    const claims = await this.tokens.verify(token);
+    if (claims.scope === 'cabinet') throw new AuthError('token_invalid', 'this is a web cabinet session, not an access token — log in through POST /v2/auth/login');
+    const user = await this.current(claims);
+    assertLicensed(user);
+    return user;
+  }
+
+  /** The user behind a cabinet session (or an access token), licensed or not; revoked tokens are refused. */
+  async cabinetUser(token: string): Promise<UserRecord> {
+    return this.current(await this.tokens.verify(token));
+  }
+
+  private async current(claims: TokenClaims): Promise<UserRecord> {
+    const user = await this.store.findUserById(claims.userId);
+    if (!user || user.tokenVersion !== claims.version) throw new AuthError('token_revoked', 'this access token is no longer valid — log in again');
+    return user;
+  }
+
+  private async checkPassword(input: { username: string; password: string }): Promise<UserRecord> {
     checkPasswordLength(input.password);
     const user = USERNAME_PATTERN.test(input.username) ? await this.store.findUserByUsername(input.username) : undefined;
     const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
@@ -87,15 +117,6 @@ export class AccountService {
     if (needsRehash(user.passwordHash, this.passwordRounds)) {
       await this.store.updatePasswordHash(user.id, await hashPassword(input.password, this.passwordRounds));
     }
-    return this.tokenFor(user);
-  }
-
-  /** The user behind a bearer token; throws AuthError/ForbiddenError with a stable code. */
-  async authenticate(token: string): Promise<UserRecord> {
-    const claims = await this.tokens.verify(token);
-    const user = await this.store.findUserById(claims.userId);
-    if (!user || user.tokenVersion !== claims.version) throw new AuthError('token_revoked', 'this access token is no longer valid — log in again');
-    assertLicensed(user);
     return user;
   }
 

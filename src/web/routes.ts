@@ -260,7 +260,7 @@ export const webRoutes: FastifyPluginAsync<{ ctx: ShopContext }> = async (app, {
     '/account/login',
     {
       config: { rateLimit: { max: ctx.config.authRateLimit, timeWindow: 60_000 } },
-      schema: redirectSchema('Log in to the cabinet', 'Checks the username and password like `POST /v2/auth/login`, sets the HttpOnly session cookie and redirects to `/account`; a refusal shows the form again (401). Rate limited per IP.', {
+      schema: redirectSchema('Log in to the cabinet', 'Checks the username and password like `POST /v2/auth/login` (an expired license may log in here, to see it and renew), sets the HttpOnly session cookie and redirects to `/account`; a refusal shows the form again (401). Rate limited per IP.', {
         ...FORM,
         body: formFields({ username: 64, password: 256, lang: 16 }),
       }),
@@ -274,8 +274,7 @@ export const webRoutes: FastifyPluginAsync<{ ctx: ShopContext }> = async (app, {
         page(reply, status, lang, textsFor(lang).loginTitle, '/account', renderLogin(lang, username, errorText(lang, code, message)));
       if (!username || !password) return refuse(400, 'login_incomplete', 'enter your username and password');
       try {
-        const result = await ctx.accounts.login({ username, password });
-        await startSession(ctx.tokens, reply, result.access_token, secure);
+        await startSession(ctx.tokens, reply, await ctx.accounts.cabinetLogin({ username, password }), secure);
         return reply.code(303).header('location', '/account').send();
       } catch (error) {
         if (!isTtopsError(error) || error.status >= 500) throw error;

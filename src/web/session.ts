@@ -1,9 +1,10 @@
 /**
- * The cabinet's session: the access token of a normal login, kept in an HttpOnly,
- * SameSite=Lax cookie (Secure on an https site) and checked on every request exactly as a
- * Bearer token is (signature, expiry, revocation, license), so logging out everywhere and
- * revoking a license end cabinet sessions too. SameSite=Lax keeps the cookie off cross-site
- * POSTs, which is what protects the cabinet's forms from other sites.
+ * The cabinet's session: a cabinet-scoped token (src/auth/jwt.ts), kept in an HttpOnly,
+ * SameSite=Lax cookie (Secure on an https site) and checked on every request like a Bearer
+ * token (signature, expiry, revocation), so logging out everywhere and revoking a license
+ * end cabinet sessions too. It does not need an active license: a buyer whose license lapsed
+ * logs in to see it and renew; the API refuses the token. SameSite=Lax keeps the cookie off
+ * cross-site POSTs, which is what protects the cabinet's forms from other sites.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService } from '../accounts/service.js';
@@ -20,7 +21,7 @@ export async function sessionUser(accounts: AccountService, request: FastifyRequ
   const token = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
   if (!token) return undefined;
   try {
-    return await accounts.authenticate(token);
+    return await accounts.cabinetUser(token);
   } catch (error) {
     if (!isTtopsError(error) || error.status >= 500) throw error;
     clearSession(reply, secure);

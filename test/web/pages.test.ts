@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { makeStreamer } from '../helpers/app.js';
+import { sqlRows } from '../helpers/ledger.js';
 import { ENGINES, sqliteEngine, type TestEngine } from '../helpers/engines.js';
 import { makeShopApp } from './shop-app.js';
 
@@ -222,6 +223,35 @@ for (const { name, make } of ENGINES) {
       const out = await t.app.inject({ method: 'POST', url: '/account/logout', headers: { cookie } });
       assert.equal(out.statusCode, 303);
       assert.match(sessionCookie(out), /^ttops_session=; Path=\/; Max-Age=0;/);
+    });
+
+    test('a buyer whose license lapsed logs in to the cabinet to see it and renew; the API still refuses them, and the cabinet session is no access token', async () => {
+      const lapsed = await makeStreamer(t, 'lapsed');
+      await sqlRows(t.store, `UPDATE users SET license_expires_at = '2020-01-02T03:04:05.000Z' WHERE id = ${lapsed.userId} RETURNING id`);
+      const api = await t.app.inject({ method: 'POST', url: '/v2/auth/login', payload: { username: 'lapsed', password: 'correct-horse-battery' } });
+      assert.equal(api.statusCode, 403);
+      assert.equal(api.json().error.code, 'license_expired');
+
+      const login = await t.app.inject({ method: 'POST', url: '/account/login', headers: FORM, payload: form({ username: 'lapsed', password: 'correct-horse-battery' }) });
+      assert.equal(login.statusCode, 303, login.body);
+      const cookie = sessionCookie(login).split(';')[0];
+      const cabinet = await t.app.inject({ method: 'GET', url: '/account', headers: { cookie } });
+      assert.match(cabinet.body, /<dd id="license" data-active="no">«pro», истекла/);
+      const buy = await t.app.inject({ method: 'GET', url: '/buy', headers: { cookie } });
+      assert.match(buy.body, /Вы покупаете как lapsed\./, 'a renewal is bought as this buyer');
+
+      const token = cookie.slice('ttops_session='.length);
+      const asBearer = await t.app.inject({ method: 'GET', url: '/v2/auth/me', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(asBearer.statusCode, 401);
+      assert.equal(asBearer.json().error.code, 'token_invalid');
+      const stillActive = await t.app.inject({ method: 'POST', url: '/account/login', headers: FORM, payload: form({ username: 'alice', password: 'correct-horse-battery' }) });
+      const aliceToken = sessionCookie(stillActive).split(';')[0].slice('ttops_session='.length);
+      assert.equal((await t.app.inject({ method: 'GET', url: '/v2/auth/me', headers: { authorization: `Bearer ${aliceToken}` } })).statusCode, 401, 'not for a licensed buyer either');
+
+      // A revocation (what revoking a license does) ends the cabinet session too.
+      await sqlRows(t.store, `UPDATE users SET token_version = token_version + 1 WHERE id = ${lapsed.userId} RETURNING id`);
+      const revoked = await t.app.inject({ method: 'GET', url: '/account', headers: { cookie } });
+      assert.match(revoked.body, /action="\/account\/login"/);
     });
 
     test('a session cookie that does not verify shows the login form and is cleared', async () => {
