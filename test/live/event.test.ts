@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidInputError } from '../../src/errors.js';
-import { parseLiveEvent } from '../../src/live/event.js';
+import fc from 'fast-check';
+import { EVENT_LIMITS, LIVE_EVENT_TYPES, parseCanonicalEvent, parseLiveEvent, parseWithZod } from '../../src/live/event.js';
 import { fillTemplate, parseTriggerInput } from '../../src/live/trigger.js';
 
 const NOW = 1_767_225_600_000;
@@ -106,4 +107,55 @@ for (const [name, body, pattern] of badTriggers) {
 test('trigger: templates fill known fields, blank the rest, strip control characters and cap length', () => {
   assert.equal(fillTemplate('{nickname} sent {gift_name}{missing}', { nickname: 'Ann\n\u0007', gift_name: 'Rose' }, 100), 'Ann sent Rose');
   assert.equal(fillTemplate('{x}', { x: 'a'.repeat(50) }, 10), `${'a'.repeat(9)}…`);
+});
+
+test('event: the canonical fast path agrees with zod on generated input, and takes the common shapes', () => {
+  const int = (min: number, max: number) => fc.integer({ min, max });
+  const text = (max: number, min = 0) => fc.string({ minLength: min, maxLength: Math.min(max, 12) });
+  /** Each field: well-formed values, and values at and past the edges of what it accepts. */
+  const numeric = (min: number, max: number) => ({ ok: int(min, Math.min(max, 2 ** 40)), edge: fc.constantFrom(min - 1, min, max, max + 1, min + 0.5, -0, NaN, Infinity, String(min), null, true) });
+  const textual = (ok: fc.Arbitrary<string>, max: number, min = 0) => ({
+    ok,
+    edge: fc.constantFrom('7'.repeat(max), '7'.repeat(max + 1), '7'.repeat(Math.max(0, min - 1)), 'a b', '@a', 'a\u0000', '12a', 'g-1_x', '2026-01-01T00:00:00Z', 5, 0, 1, true, null),
+  });
+  const FIELDS: Record<string, { ok: fc.Arbitrary<unknown>; edge: fc.Arbitrary<unknown> }> = {
+    msg_id: textual(text(10, 1), EVENT_LIMITS.msgId, 1),
+    at: numeric(0, EVENT_LIMITS.maxAt),
+    user_id: textual(fc.stringMatching(/^[a-z0-9]{0,10}$/), EVENT_LIMITS.id),
+    unique_id: textual(fc.constantFrom('ann', '@ann', ''), EVENT_LIMITS.name),
+    nickname: textual(text(10), EVENT_LIMITS.name),
+    gift_id: textual(fc.stringMatching(/^\d{0,6}$/), EVENT_LIMITS.id),
+    gift_name: textual(text(10), EVENT_LIMITS.name),
+    diamond_count: numeric(0, EVENT_LIMITS.count),
+    repeat_count: numeric(1, EVENT_LIMITS.count),
+    repeat_end: { ok: fc.boolean(), edge: fc.constantFrom(0, 1, 2, 'true', null) },
+    streakable: { ok: fc.boolean(), edge: fc.constantFrom(0, 1, 2, 'true', null) },
+    group_id: textual(fc.stringMatching(/^[\w-]{0,8}$/), EVENT_LIMITS.id),
+    comment: textual(text(10, 1), EVENT_LIMITS.comment, 1),
+    like_count: numeric(0, EVENT_LIMITS.count),
+    total_like_count: numeric(0, EVENT_LIMITS.totalLikes),
+    viewer_count: numeric(0, EVENT_LIMITS.viewers),
+    colour: { ok: fc.constant('red'), edge: fc.constant('red') },
+  };
+  const names = Object.keys(FIELDS);
+  // A body of well-formed fields (of any event type) with at most one field pushed to an edge.
+  const body = fc.record(Object.fromEntries(names.filter((k) => k !== 'colour').map((k) => [k, FIELDS[k].ok])), { requiredKeys: [] });
+  const edge = fc.option(fc.constantFrom(...names).chain((k) => FIELDS[k].edge.map((v) => [k, v] as const)), { freq: 3 });
+  const typeFields = fc.constantFrom(...LIVE_EVENT_TYPES).chain((type) => fc.subarray(names).map((keep) => [type, new Set(keep)] as const));
+  let fast = 0;
+  fc.assert(
+    fc.property(typeFields, body, edge, fc.boolean(), ([type, keep], fields, pushed, strict) => {
+      const input: Record<string, unknown> = { event_type: type, ...Object.fromEntries(Object.entries(fields).filter(([k]) => keep.has(k))) };
+      if (pushed) input[pushed[0]] = pushed[1];
+      const canonical = parseCanonicalEvent(input, type, strict);
+      if (canonical === undefined) return;
+      fast++;
+      assert.deepStrictEqual(canonical, parseWithZod(input, type, strict));
+    }),
+    { numRuns: 20_000 },
+  );
+  assert.ok(fast > 2000, `only ${fast} of 20,000 generated inputs took the fast path`);
+  const simulated = { event_type: 'gift', msg_id: 'm-1', user_id: '7', unique_id: '@ann', nickname: 'Ann', gift_id: '5655', gift_name: 'Rose', diamond_count: 1, repeat_count: 3, repeat_end: false, streakable: true, group_id: 'g-1' };
+  assert.deepStrictEqual(parseCanonicalEvent(simulated, 'gift', true), { ...simulated, unique_id: 'ann' });
+  assert.equal(parseCanonicalEvent({ ...simulated, gift_id: 5655 }, 'gift', true), undefined, 'a number id is converted by zod');
 });
