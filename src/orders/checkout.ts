@@ -124,9 +124,19 @@ export class CheckoutService implements Checkout {
     return this.payLink(order, provider, product);
   }
 
+  /**
+   * The order's status link as its answers and its provider get it: valid from the order's
+   * creation, so a retry of the purchase sends the provider the same return URL. YooKassa
+   * refuses a repeated Idempotence-Key with another body, and a retry that crossed a second
+   * boundary while the first attempt was still asking failed the order.
+   */
+  private orderLink(order: ShopOrderRecord): string {
+    return this.deps.links.url(order.id, Date.parse(order.createdAt));
+  }
+
   /** Asks the provider for the order's pay link (with the order's own idempotence key) and marks it pending. */
   private async payLink(order: ShopOrderRecord, provider: PaymentProvider, product: ProductRecord): Promise<CreatedOrder> {
-    const statusUrl = this.statusUrl(order.id);
+    const statusUrl = this.orderLink(order);
     let link;
     try {
       link = await provider.createCheckout({ orderId: order.id, amount: order.amount, description: order.lang === 'ru' ? product.titleRu : product.titleEn, returnUrl: statusUrl, idempotenceKey: order.idempotenceKey, expiresAt: order.expiresAt, lang: order.lang });
@@ -150,7 +160,7 @@ export class CheckoutService implements Checkout {
     }
     if (order.status === 'created') return this.payLink(order, provider, product);
     if (order.payUrl === null) throw new UnreachableError('provider_failed', `${provider.name} did not create the payment for order ${order.id} — send a new Idempotency-Key to try again`);
-    return { order_id: order.id, amount: formatRubles(order.amount), pay_url: order.payUrl, status_url: this.statusUrl(order.id) };
+    return { order_id: order.id, amount: formatRubles(order.amount), pay_url: order.payUrl, status_url: this.orderLink(order) };
   }
 
   /** The promo behind a typed code, usable by this buyer now (the store re-checks uses in its transaction). */

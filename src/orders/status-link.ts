@@ -22,9 +22,9 @@ export class StatusLinks {
     this.key = Buffer.from(hkdfSync('sha256', jwtSecret, 'ttops', 'order status link', 32));
   }
 
-  /** The absolute link to order `id`, valid for STATUS_LINK_TTL_S from now. */
-  url(id: number): string {
-    const exp = Math.floor(this.now() / 1000) + STATUS_LINK_TTL_S;
+  /** The absolute link to order `id`, valid for STATUS_LINK_TTL_S from `from` (epoch ms; now by default). */
+  url(id: number, from = this.now()): string {
+    const exp = Math.floor(from / 1000) + STATUS_LINK_TTL_S;
     return `${this.baseUrl()}/orders/${id}?exp=${exp}&sig=${this.sign(id, exp)}`;
   }
 

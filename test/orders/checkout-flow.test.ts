@@ -245,6 +245,26 @@ for (const { name, make } of ENGINES) {
       await assertPromoUsesCounted(t.store);
     });
 
+    test('a retry that arrives while the first attempt is still asking YooKassa, a second later, gets the same payment', async () => {
+      const buyer = await makeStreamer(t, 'slow_retrier');
+      const key = { 'idempotency-key': 'c0ffee00-2222-4333-8444-555566667777' };
+      const body = { product_id: productId('credits-10'), provider: 'yookassa' };
+      const calls = yookassa.calls.length;
+      yookassa.failNext({ delayMs: 1500 });
+      const first = order(body, buyer.token, key);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const [a, b] = await Promise.all([first, order(body, buyer.token, key)]);
+      assert.equal(a.status, 201, JSON.stringify(a.json));
+      assert.equal(b.status, 201, JSON.stringify(b.json));
+      assert.equal(b.json.order_id, a.json.order_id);
+      assert.equal(b.json.pay_url, a.json.pay_url);
+      assert.equal(b.json.status_url, a.json.status_url, 'one status link per order');
+      const created = yookassa.calls.slice(calls).filter((c) => c.method === 'POST' && c.path === '/v3/payments');
+      assert.deepEqual(created.map((c) => c.status), [200, 200], 'the provider saw the same request twice');
+      assert.deepEqual(yookassa.violations, []);
+      assert.equal((await t.store.findShopOrder(a.json.order_id))!.status, 'pending');
+    });
+
     test('bad orders are refused with stable codes and create nothing', async () => {
       const buyer = await makeStreamer(t, 'bad_orders');
       const before = await sqlRows(t.store, 'SELECT count(*) AS n FROM orders');
