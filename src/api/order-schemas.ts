@@ -66,7 +66,11 @@ export const orderViewSchema = {
         credits: { type: 'integer', description: 'credits granted' },
         license_key: { type: 'string', description: 'the key itself: only in the one answer that reveals it' },
         license_expires_at: dateTime,
-        license_delivery: { type: 'string', enum: ['ready', 'shown_now', 'shown_before', 'sent_to_telegram'] },
+        license_delivery: {
+          type: 'string',
+          enum: ['ready', 'shown_now', 'shown_before', 'sent_to_telegram'],
+          description: '`ready`: issued, not shown yet (the status link shows it once: as JSON at once, on the page after a click); `shown_now`: this answer carries it',
+        },
       },
     },
   },
