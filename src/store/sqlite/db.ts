@@ -34,7 +34,7 @@ const STATEMENT_CACHE_SIZE = 500;
  * live path (a user lookup and a bus insert per event). The store never uses a statement
  * in a mode that would leak into the next caller (`pluck`, `raw`, `expand`, `iterate`).
  */
-function cacheStatements(db: SqliteDb): void {
+export function cacheStatements(db: SqliteDb): void {
   const prepare = db.prepare.bind(db);
   const cache = new Map<string, Database.Statement>();
   db.prepare = ((source: string) => {

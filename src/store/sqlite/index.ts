@@ -14,7 +14,7 @@ import * as reminders from './reminders.js';
 import * as checkout from './checkout.js';
 import * as fulfil from './fulfil.js';
 import * as promos from './promos.js';
-import { SqliteBus } from './bus.js';
+import { busFileOf, SqliteBus } from './bus.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { sqliteMigrateDown, sqliteMigrateUp, sqliteMigrationStatus } from './migrate.js';
 
@@ -26,7 +26,7 @@ export class SqliteStore implements Store {
 
   constructor(readonly file: string) {
     this.db = openSqlite(file);
-    this.bus = new SqliteBus(this.db);
+    this.bus = new SqliteBus(busFileOf(file));
   }
 
   async ping() {
