@@ -3,6 +3,10 @@
  * user arrive from any process through the shared `live:out` event and go to every socket
  * of that user here. Each socket is pinged well inside nginx's 60 s idle limit, and a socket
  * that stops reading is closed rather than allowed to grow memory without bound.
+ *
+ * Pings go out in slices, one slice per tick, not to every socket at once: a ping is a write
+ * each, and a thousand at once held the event loop for ~25 ms (measured in bench/ws.mjs),
+ * which every live event in flight then waited out.
  */
 import type { WebSocket } from 'ws';
 import type { Events } from '../events.js';
@@ -18,9 +22,13 @@ export interface HubOptions {
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = { pingMs: 25_000, maxBufferedBytes: 1024 * 1024 };
 
+/** Ticks per ping interval: each socket belongs to one slice, pinged on that slice's tick. */
+const PING_SLICES = 25;
+
 interface Client {
   socket: WebSocket;
   alive: boolean;
+  slice: Set<Client>;
 }
 
 /** Callbacks for the first socket of a user arriving and the last one leaving. */
@@ -38,6 +46,10 @@ function rawSocket(socket: WebSocket): { cork(): void; uncork(): void } | undefi
 /** Sockets by user, fed by the shared event map. */
 export class Hub {
   private readonly clients = new Map<number, Set<Client>>();
+  private readonly slices = Array.from({ length: PING_SLICES }, () => new Set<Client>());
+  /** The slice the next socket joins, and the one the next tick pings: both go round. */
+  private nextSlice = 0;
+  private pingSlice = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly stopListening: () => void;
   private presence?: PresenceListener;
@@ -47,7 +59,7 @@ export class Hub {
     private readonly options: HubOptions = DEFAULT_HUB_OPTIONS,
   ) {
     this.stopListening = events.on('live:out', ({ userId, messages }) => this.deliver(userId, messages));
-    this.timer = setInterval(() => this.pingAll(), options.pingMs);
+    this.timer = setInterval(() => this.pingSliceDue(), options.pingMs / PING_SLICES);
     this.timer.unref();
   }
 
@@ -70,7 +82,9 @@ export class Hub {
 
   /** Adopts an authenticated socket of `userId`; it leaves the hub when it closes. */
   add(userId: number, socket: WebSocket, greeting: ServerMessage[] = []): void {
-    const client: Client = { socket, alive: true };
+    const client: Client = { socket, alive: true, slice: this.slices[this.nextSlice] };
+    this.nextSlice = (this.nextSlice + 1) % PING_SLICES;
+    client.slice.add(client);
     let set = this.clients.get(userId);
     const first = !set || set.size === 0;
     if (!set) this.clients.set(userId, (set = new Set()));
@@ -105,6 +119,7 @@ export class Hub {
     this.stopListening();
     for (const set of this.clients.values()) for (const client of set) client.socket.close(WS_CLOSE.goingAway, 'server shutting down');
     this.clients.clear();
+    for (const slice of this.slices) slice.clear();
   }
 
   private send(client: Client, text: string): void {
@@ -120,22 +135,24 @@ export class Hub {
   private remove(userId: number, client: Client): void {
     const set = this.clients.get(userId);
     if (!set?.delete(client)) return;
+    client.slice.delete(client);
     if (set.size === 0) {
       this.clients.delete(userId);
       this.presence?.left(userId);
     }
   }
 
-  private pingAll(): void {
-    for (const set of this.clients.values()) {
-      for (const client of set) {
-        if (!client.alive) {
-          client.socket.terminate();
-          continue;
-        }
-        client.alive = false;
-        client.socket.ping();
+  /** Pings one slice; a socket of it that has not answered its previous ping is dropped. */
+  private pingSliceDue(): void {
+    const slice = this.slices[this.pingSlice];
+    this.pingSlice = (this.pingSlice + 1) % PING_SLICES;
+    for (const client of slice) {
+      if (!client.alive) {
+        client.socket.terminate();
+        continue;
       }
+      client.alive = false;
+      client.socket.ping();
     }
   }
 }
