@@ -3,11 +3,14 @@
  * (each has its own connections, as separate processes do).
  */
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BusMessage } from '../../src/store/bus.js';
 import { openStore } from '../../src/store/open.js';
+import type { SqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/types.js';
-import { ENGINES, type TestEngine } from '../helpers/engines.js';
+import { ENGINES, sqliteEngine, type TestEngine } from '../helpers/engines.js';
 
 /** Resolves with the first `count` messages `store` receives, or rejects after `ms`. */
 function receive(store: Store, count: number, ms = 3000): Promise<BusMessage[]> {
@@ -114,6 +117,47 @@ describe('shared events ride the bus', () => {
       assert.deepEqual(await remote, { from: 'a', at: 1 });
     } finally {
       for (const stop of stops) await stop();
+      await a.close();
+      await b.close();
+      await engine.cleanup();
+    }
+  });
+});
+
+describe('the SQLite bus file', () => {
+  test('bus rows go to ttops-bus.db beside the database, not into the database', async () => {
+    const engine = await sqliteEngine();
+    const a = await openStore(engine.settings);
+    await a.migrateUp();
+    const b = await openStore(engine.settings);
+    try {
+      const atB = receive(b, 1);
+      await new Promise((r) => setTimeout(r, 100));
+      await a.bus.publish('test:where', { ok: true });
+      assert.deepEqual((await atB)[0].data, { ok: true });
+      assert.ok(existsSync(path.join(engine.settings.home, 'ttops-bus.db')));
+      const { db } = a as SqliteStore;
+      assert.equal((db.prepare('SELECT count(*) AS n FROM bus_messages').get() as { n: number }).n, 0);
+    } finally {
+      await a.close();
+      await b.close();
+      await engine.cleanup();
+    }
+  });
+
+  test('a bus file that is not a database (a power cut under synchronous = OFF) is started afresh', async () => {
+    const engine = await sqliteEngine();
+    mkdirSync(engine.settings.home, { recursive: true });
+    writeFileSync(path.join(engine.settings.home, 'ttops-bus.db'), Buffer.alloc(8192, 0x5a));
+    const a = await openStore(engine.settings);
+    await a.migrateUp();
+    const b = await openStore(engine.settings);
+    try {
+      const atB = receive(b, 1);
+      await new Promise((r) => setTimeout(r, 100));
+      await a.bus.publish('test:fresh', { n: 1 });
+      assert.deepEqual((await atB)[0].data, { n: 1 });
+    } finally {
       await a.close();
       await b.close();
       await engine.cleanup();
