@@ -134,6 +134,13 @@ export async function findUserById(db: Queryable, id: number): Promise<UserRecor
   return row && toUser(row);
 }
 
+/** The users of `ids` (repeats allowed), in the order asked; one statement however many. */
+export async function findUsersByIds(db: Queryable, ids: readonly number[]): Promise<(UserRecord | undefined)[]> {
+  const rows = await q(db, { name: 'ttops_users_by_ids', text: `SELECT ${USER_COLUMNS} FROM users WHERE id = ANY($1::bigint[])` }, [ids]);
+  const byId = new Map(rows.map((row) => [Number(row.id), toUser(row)]));
+  return ids.map((id) => byId.get(id));
+}
+
 export async function findUserByUsername(db: Queryable, username: string): Promise<UserRecord | undefined> {
   const [row] = await q(db, 'SELECT * FROM users WHERE lower(username) = lower($1)', [username]);
   return row && toUser(row);
