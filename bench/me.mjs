@@ -2,9 +2,9 @@
 /**
  * GET /v2/auth/me under load: ttops (one Node process, prod, PostgreSQL) against the stack
  * it replaces (FastAPI + uvicorn, one and two worker processes) on the same database, the
- * same user and the same token. Prints requests/s, p50, p99 and errors side by side.
+ * same users and the same tokens. Prints requests/s, p50, p99 and errors side by side.
  *
- *   node bench/me.mjs [--duration 10] [--warmup 2] [--connections 50]
+ *   node bench/me.mjs [--duration 10] [--warmup 2] [--connections 50] [--users N]
  *                     [--rate R] [--repeat N] [--retries N] [--quiet-timeout S] [--ttops-bin PATH] [--peers fastapi,fastapi-2w,fastapi-uvloop|none] [--cpu-prof] [--json]
  *
  * The box is shared by server, PostgreSQL and load generator; a run during which anything
@@ -29,6 +29,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
+    users: { type: 'string' },
     rate: { type: 'string', default: '0' },
     repeat: { type: 'string', default: '1' },
     retries: { type: 'string', default: '5' },
@@ -42,12 +43,18 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log('usage: node bench/me.mjs [--duration S] [--warmup S] [--connections N] [--rate REQ_PER_S] [--repeat N] [--retries N] [--quiet-timeout S] [--ttops-bin PATH] [--peers fastapi,fastapi-2w,fastapi-uvloop|none] [--pg-url URL] [--cpu-prof] [--json]');
+  console.log('usage: node bench/me.mjs [--duration S] [--warmup S] [--connections N] [--users N] [--rate REQ_PER_S] [--repeat N] [--retries N] [--quiet-timeout S] [--ttops-bin PATH] [--peers fastapi,fastapi-2w,fastapi-uvloop|none] [--pg-url URL] [--cpu-prof] [--json]');
   process.exit(0);
 }
 const duration = Number(flags.duration);
 const warmup = Number(flags.warmup);
 const connections = Number(flags.connections);
+/**
+ * Distinct users, their tokens dealt round the connections; default one per connection, as
+ * real clients are. `--users 1` is every connection asking for the same account (the setup
+ * of results recorded before 2026-11-30), which flatters a server that batches lookups.
+ */
+const users = Math.max(1, Number(flags.users ?? connections));
 /**
  * Requests/s across all connections; 0 = as fast as the server answers (closed loop). Note
  * autocannon meters a rate per second: each connection sends its quota back to back, then waits
@@ -91,12 +98,32 @@ print(sys.version.split()[0], fastapi.__version__, uvicorn.__version__, jwt.__ve
   return { python, fastapi, uvicorn, pyjwt, asyncpg, pydantic, uvloop, http: 'h11' };
 }
 
-/** One autocannon run; latencies are kept per response (sub-ms), not autocannon's 1 ms buckets. */
-function load(url, token, seconds) {
+/** Issues a license, redeems it as `username` and answers the access token. */
+async function newUser(base, adminKey, username) {
+  const issued = await fetch(`${base}/v2/license/issue`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'admin-api-key': adminKey },
+    body: JSON.stringify({ plan: 'pro', ttl_days: 30 }),
+  });
+  if (issued.status !== 200 && issued.status !== 201) throw new Error(`license issue answered ${issued.status}: ${await issued.text()}`);
+  const { key } = await issued.json();
+  const redeemed = await fetch(`${base}/v2/auth/redeem-license`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'bench-password-1', license_key: key }),
+  });
+  if (redeemed.status !== 200 && redeemed.status !== 201) throw new Error(`redeem answered ${redeemed.status}: ${await redeemed.text()}`);
+  return (await redeemed.json()).access_token;
+}
+
+/** One autocannon run; latencies are kept per response (sub-ms), not autocannon's 1 ms buckets. Connection i sends tokens[i % n]. */
+function load(url, tokens, seconds) {
   const latencies = [];
+  let next = 0;
+  const setupClient = (client) => client.setHeaders({ authorization: `Bearer ${tokens[next++ % tokens.length]}` });
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url, connections, duration: seconds, headers: { authorization: `Bearer ${token}` }, ...(rate > 0 ? { overallRate: rate } : {}) },
+      { url, connections, duration: seconds, setupClient, ...(rate > 0 ? { overallRate: rate } : {}) },
       (error, result) => (error ? reject(error) : resolve({ result, latencies })),
     );
     instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
@@ -104,11 +131,11 @@ function load(url, token, seconds) {
 }
 
 /** Warm-up, then the measured run, as one row of the table. */
-async function measure(name, processes, baseUrl, token, pid) {
+async function measure(name, processes, baseUrl, tokens, pid) {
   const url = `${baseUrl}/v2/auth/me`;
   if (warmup > 0) {
     log(`${name}: warm-up ${warmup} s`);
-    await load(url, token, warmup);
+    await load(url, tokens, warmup);
   }
   const runs = [];
   for (let i = 1; i <= repeat; i++) {
@@ -116,7 +143,7 @@ async function measure(name, processes, baseUrl, token, pid) {
     for (let attempt = 0; ; attempt++) {
       await waitQuiet('me', MAX_OTHER_PCT, quietTimeout);
       log(`${name}: ${duration} s at ${connections} connections${repeat > 1 ? ` (run ${i}/${repeat})` : ''}`);
-      run = await measureOnce(url, token, pid);
+      run = await measureOnce(url, tokens, pid);
       run.disturbed = run.cpu_pct.other > MAX_OTHER_PCT;
       if (!run.disturbed || attempt >= retries) break;
       log(`${name}: other processes used ${run.cpu_pct.other}% of a core during the run; measuring again`);
@@ -129,9 +156,9 @@ async function measure(name, processes, baseUrl, token, pid) {
 }
 
 /** One measured run: throughput, latency from every response, and who used the CPU. */
-async function measureOnce(url, token, pid) {
+async function measureOnce(url, tokens, pid) {
   const before = cpuSnapshot(pid, 'postgres');
-  const { result, latencies } = await load(url, token, duration);
+  const { result, latencies } = await load(url, tokens, duration);
   const after = cpuSnapshot(pid, 'postgres');
   const core = (key) => round((100 * (after[key] - before[key])) / (result.duration * 1000), 0);
   const perProcess = Object.entries(after.byPid)
@@ -190,7 +217,7 @@ async function main() {
   const secrets = { JWT_SECRET: randomBytes(48).toString('base64url'), ADMIN_API_KEY: randomBytes(32).toString('base64url') };
   // A minimal environment: the loader rejects unknown TTOPS_* names, and nothing from the
   // caller's shell (PORT, HOST, …) should leak into the measurement.
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TTOPS_ENV: 'prod', TTOPS_HOME: home, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...secrets };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TTOPS_ENV: 'prod', TTOPS_HOME: home, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', AUTH_RATE_LIMIT: String(users + 10), ...secrets };
   const daemons = [];
   const cleanup = async () => {
     for (const d of daemons.splice(0)) await d.stop().catch(() => {});
@@ -226,24 +253,14 @@ async function main() {
     await ttops.started;
     const base = `http://127.0.0.1:${port}`;
 
-    const issued = await fetch(`${base}/v2/license/issue`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'admin-api-key': secrets.ADMIN_API_KEY },
-      body: JSON.stringify({ plan: 'pro', ttl_days: 30 }),
-    });
-    if (issued.status !== 200 && issued.status !== 201) throw new Error(`license issue answered ${issued.status}: ${await issued.text()}`);
-    const { key } = await issued.json();
-    const redeemed = await fetch(`${base}/v2/auth/redeem-license`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'bench_user', password: 'bench-password-1', license_key: key }),
-    });
-    if (redeemed.status !== 200 && redeemed.status !== 201) throw new Error(`redeem answered ${redeemed.status}: ${await redeemed.text()}`);
-    const { access_token: token } = await redeemed.json();
+    log(`creating ${users} user${users === 1 ? '' : 's'}`);
+    const tokens = [];
+    for (let i = 0; i < users; i++) tokens.push(await newUser(base, secrets.ADMIN_API_KEY, i === 0 ? 'bench_user' : `bench_user_${i}`));
+    const [token] = tokens;
 
     const reference = await getMe(base, token);
     if (reference.status !== 200) throw new Error(`ttops /me answered ${reference.status}: ${JSON.stringify(reference.body)}`);
-    const rows = [await measure('ttops (Node, 1 process)', 1, base, token, ttops.child.pid)];
+    const rows = [await measure('ttops (Node, 1 process)', 1, base, tokens, ttops.child.pid)];
     await ttops.stop();
     daemons.splice(daemons.indexOf(ttops), 1);
     const profiles = profileDir ? `written to ${path.relative(ROOT, profileDir)}/` : undefined;
@@ -265,7 +282,7 @@ async function main() {
       if (same.status !== 200 || JSON.stringify(same.body) !== JSON.stringify(reference.body) || bad.status !== 401) {
         mismatches.push({ peer, status: same.status, body: same.body, bad_token_status: bad.status });
       }
-      rows.push(await measure(label, workers, peerBase, token, uvicorn.child.pid));
+      rows.push(await measure(label, workers, peerBase, tokens, uvicorn.child.pid));
       await uvicorn.stop();
       daemons.splice(daemons.indexOf(uvicorn), 1);
     }
@@ -276,8 +293,8 @@ async function main() {
       benchmark: 'GET /v2/auth/me',
       machine: { ...machineInfo(), postgres, busy_before: busyBefore },
       python: stack,
-      settings: { duration_s: duration, warmup_s: warmup, repeat, connections, rate: rate || 'unlimited', pipelining: 1, pg_pool: 10 },
-      command: `node bench/me.mjs --duration ${duration} --warmup ${warmup} --connections ${connections}${rate ? ` --rate ${rate}` : ''}${repeat > 1 ? ` --repeat ${repeat}` : ''}${ttopsBin !== TTOPS_BIN ? ` --ttops-bin ${ttopsBin}` : ''} --peers ${peers.join(',') || 'none'}`,
+      settings: { duration_s: duration, warmup_s: warmup, repeat, connections, users, rate: rate || 'unlimited', pipelining: 1, pg_pool: 10 },
+      command: `node bench/me.mjs --duration ${duration} --warmup ${warmup} --connections ${connections} --users ${users}${rate ? ` --rate ${rate}` : ''}${repeat > 1 ? ` --repeat ${repeat}` : ''}${ttopsBin !== TTOPS_BIN ? ` --ttops-bin ${ttopsBin}` : ''} --peers ${peers.join(',') || 'none'}`,
       results: rows,
       targets: {
         rps_ratio_vs_fastapi_1_worker: onePeer ? round(ours.rps / onePeer.rps, 2) : undefined,
@@ -309,7 +326,7 @@ async function main() {
 
 function printHuman(r) {
   const m = r.machine;
-  console.log(`${r.benchmark} — ${r.settings.connections} connections, ${r.settings.rate === 'unlimited' ? 'closed loop' : `${r.settings.rate} req/s offered`}, ${r.settings.duration_s} s after ${r.settings.warmup_s} s warm-up${r.settings.repeat > 1 ? `, median of ${r.settings.repeat} runs` : ''}`);
+  console.log(`${r.benchmark} — ${r.settings.connections} connections, ${r.settings.users ?? 1} user${(r.settings.users ?? 1) === 1 ? '' : 's'}, ${r.settings.rate === 'unlimited' ? 'closed loop' : `${r.settings.rate} req/s offered`}, ${r.settings.duration_s} s after ${r.settings.warmup_s} s warm-up${r.settings.repeat > 1 ? `, median of ${r.settings.repeat} runs` : ''}`);
   console.log(`machine: ${m.nproc} CPU (${m.cpu}), ${m.ram_gib} GiB, Node ${m.node}, PostgreSQL ${m.postgres}`);
   if (r.python) console.log(`peer: Python ${r.python.python}, FastAPI ${r.python.fastapi}, uvicorn ${r.python.uvicorn} (h11; asyncio loop unless the row says uvloop ${r.python.uvloop}), PyJWT ${r.python.pyjwt}, asyncpg ${r.python.asyncpg}, pydantic ${r.python.pydantic}`);
   console.log('');
