@@ -63,6 +63,14 @@ for (const { name, make } of ENGINES) {
       assert.equal(await atA, 'ok');
     });
 
+    test('messages published in one turn, repeats among them, all arrive in order', async () => {
+      const atB = receive(b, 60);
+      await new Promise((r) => setTimeout(r, 100));
+      const sent = Array.from({ length: 60 }, (_, i) => ({ n: i % 20 }));
+      await Promise.all(sent.map((data) => a.bus.publish('test:burst', data)));
+      assert.deepEqual((await atB).map((m) => m.data), sent);
+    });
+
     test('a message larger than a NOTIFY payload arrives whole', async () => {
       const big = { blob: 'x'.repeat(50_000) };
       const atB = receive(b, 1);

@@ -1,7 +1,9 @@
 /**
  * The bus on PostgreSQL: `pg_notify` on one channel, LISTEN on a dedicated connection.
  * NOTIFY payloads stop at 8000 bytes, so a larger message goes into `bus_messages` and the
- * notification carries its id; readers fetch it from there.
+ * notification carries its id; readers fetch it from there. Messages published in one turn of
+ * the event loop go out in one statement (a live event publishes one; a round trip each was
+ * the bus's whole cost).
  */
 import type pg from 'pg';
 import { BUS_ROW_TTL_MS, deliver, newOrigin, type Bus, type BusMessage } from '../bus.js';
@@ -12,8 +14,11 @@ const CHANNEL = 'ttops_bus';
 /** Below PostgreSQL's 8000-byte limit, with room for the envelope. */
 const MAX_INLINE = 7000;
 
-/** Notification body: the message itself, or a reference to its row. */
-type Envelope = BusMessage | { origin: string; ref: number };
+/**
+ * Notification body: the message itself, or a reference to its row. `n` numbers a batch's
+ * messages: PostgreSQL delivers identical payloads sent in one transaction only once.
+ */
+type Envelope = (BusMessage & { n?: number }) | { origin: string; ref: number };
 
 /** The PostgreSQL bus of one store. */
 export class PgBus implements Bus {
@@ -21,15 +26,19 @@ export class PgBus implements Bus {
   private readonly listeners = new Set<(message: BusMessage) => void>();
   private stopListening?: Promise<() => Promise<void>>;
   private lastPrune = 0;
+  private sent = 0;
+  /** Notifications of this turn not yet sent (see `flush`). */
+  private pending: { text: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   constructor(private readonly pool: pg.Pool, private readonly databaseUrl: string) {}
 
   async publish(topic: string, data: unknown): Promise<void> {
-    const message: BusMessage = { topic, origin: this.origin, data };
-    const text = JSON.stringify(message);
+    const text = JSON.stringify({ topic, origin: this.origin, data, n: this.sent++ });
     if (Buffer.byteLength(text) <= MAX_INLINE) {
-      await q(this.pool, { name: 'ttops_bus_notify', text: `SELECT pg_notify('${CHANNEL}', $1)` }, [text]);
-      return;
+      return new Promise((resolve, reject) => {
+        this.pending.push({ text, resolve, reject });
+        if (this.pending.length === 1) setImmediate(() => void this.flush());
+      });
     }
     await q(
       this.pool,
@@ -38,6 +47,23 @@ export class PgBus implements Bus {
       [topic, this.origin, JSON.stringify(data)],
     );
     await this.prune();
+  }
+
+  /** Sends this turn's notifications, in publish order, as one statement. */
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      if (batch.length === 1) await q(this.pool, { name: 'ttops_bus_notify', text: `SELECT pg_notify('${CHANNEL}', $1)` }, [batch[0].text]);
+      else {
+        const text = `SELECT pg_notify('${CHANNEL}', m) FROM unnest($1::text[]) WITH ORDINALITY AS t (m, i) ORDER BY i`;
+        await q(this.pool, { name: 'ttops_bus_notify_many', text }, [batch.map((b) => b.text)]);
+      }
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+      return;
+    }
+    for (const b of batch) b.resolve();
   }
 
   async subscribe(listener: (message: BusMessage) => void): Promise<() => Promise<void>> {
@@ -74,7 +100,7 @@ export class PgBus implements Bus {
       if (!rows[0]) return;
       envelope = { topic: String(rows[0].topic), origin: String(rows[0].origin), data: JSON.parse(String(rows[0].payload)) };
     }
-    deliver(this.listeners, envelope);
+    deliver(this.listeners, { topic: envelope.topic, origin: envelope.origin, data: envelope.data });
   }
 
   /** Large messages are read within moments; drop rows older than the TTL now and then. */
