@@ -5,7 +5,7 @@
 import DataLoader from 'dataloader';
 import type pg from 'pg';
 import { NotFoundError } from '../../errors.js';
-import type { Actor, UserRecord, BotUpdateRequest, FulfilInput, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewPromo, NewShopOrder, NewSound, OrderInput, OrderStatus, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserSettingsPatch, WorkerRecord } from '../types.js';
+import type { Actor, BotUpdateRequest, FulfilInput, JobTransition, LicenseStatus, LiveEventInput, LiveSessionTotals, NewJob, NewLicense, NewProduct, NewPromo, NewShopOrder, NewSound, OrderInput, OrderStatus, OutboxInsert, OutboxRecord, PaymentInput, PaymentStatus, ProductPatch, RedeemInput, Store, TriggerInput, UserRecord, UserSettingsPatch, WorkerRecord } from '../types.js';
 import * as sql from './accounts.js';
 import * as jobs from './jobs.js';
 import * as streamers from './streamers.js';

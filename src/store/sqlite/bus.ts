@@ -16,6 +16,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { UnreachableError } from '../../errors.js';
 import { BUS_ROW_TTL_MS, deliver, newOrigin, type Bus, type BusMessage } from '../bus.js';
 import { cacheStatements, type SqliteDb } from './db.js';
 
@@ -138,14 +139,18 @@ export class SqliteBus implements Bus {
 
 /** Opens the bus file, creating it; one that does not read as a database (a power cut under `synchronous = OFF`) is replaced. */
 function openBusFile(file: string): SqliteDb {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
-    return prepareBusFile(new Database(file));
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? '';
-    if (file === ':memory:' || !/^SQLITE_(CORRUPT|NOTADB)/.test(code)) throw error;
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-    return prepareBusFile(new Database(file));
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      return prepareBusFile(new Database(file));
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (file === ':memory:' || !/^SQLITE_(CORRUPT|NOTADB)/.test(code)) throw error;
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+      return prepareBusFile(new Database(file));
+    }
+  } catch (cause) {
+    throw new UnreachableError('store_unreachable', `cannot open the SQLite bus file ${file} — check that TTOPS_HOME is writable`, { cause });
   }
 }
 
