@@ -133,42 +133,46 @@ describe('shared events ride the bus', () => {
 });
 
 describe('the SQLite bus file', () => {
-  test('bus rows go to ttops-bus.db beside the database, not into the database', async () => {
+  /** Two stores on a fresh SQLite home (`before` runs on the empty home first); `a` publishes `data`, `b` must hear it. */
+  async function publishAcross(data: object, before: (home: string) => void, after: (a: Store, home: string) => void): Promise<void> {
     const engine = await sqliteEngine();
+    before(engine.settings.home);
     const a = await openStore(engine.settings);
     await a.migrateUp();
     const b = await openStore(engine.settings);
     try {
       const atB = receive(b, 1);
       await new Promise((r) => setTimeout(r, 100));
-      await a.bus.publish('test:where', { ok: true });
-      assert.deepEqual((await atB)[0].data, { ok: true });
-      assert.ok(existsSync(path.join(engine.settings.home, 'ttops-bus.db')));
-      const { db } = a as SqliteStore;
-      assert.equal((db.prepare('SELECT count(*) AS n FROM bus_messages').get() as { n: number }).n, 0);
+      await a.bus.publish('test:file', data);
+      assert.deepEqual((await atB)[0].data, data);
+      after(a, engine.settings.home);
     } finally {
       await a.close();
       await b.close();
       await engine.cleanup();
     }
+  }
+
+  test('bus rows go to ttops-bus.db beside the database, not into the database', async () => {
+    await publishAcross(
+      { ok: true },
+      () => {},
+      (a, home) => {
+        assert.ok(existsSync(path.join(home, 'ttops-bus.db')));
+        const { db } = a as SqliteStore;
+        assert.equal((db.prepare('SELECT count(*) AS n FROM bus_messages').get() as { n: number }).n, 0);
+      },
+    );
   });
 
   test('a bus file that is not a database (a power cut under synchronous = OFF) is started afresh', async () => {
-    const engine = await sqliteEngine();
-    mkdirSync(engine.settings.home, { recursive: true });
-    writeFileSync(path.join(engine.settings.home, 'ttops-bus.db'), Buffer.alloc(8192, 0x5a));
-    const a = await openStore(engine.settings);
-    await a.migrateUp();
-    const b = await openStore(engine.settings);
-    try {
-      const atB = receive(b, 1);
-      await new Promise((r) => setTimeout(r, 100));
-      await a.bus.publish('test:fresh', { n: 1 });
-      assert.deepEqual((await atB)[0].data, { n: 1 });
-    } finally {
-      await a.close();
-      await b.close();
-      await engine.cleanup();
-    }
+    await publishAcross(
+      { n: 1 },
+      (home) => {
+        mkdirSync(home, { recursive: true });
+        writeFileSync(path.join(home, 'ttops-bus.db'), Buffer.alloc(8192, 0x5a));
+      },
+      () => {},
+    );
   });
 });
